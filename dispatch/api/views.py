@@ -1,0 +1,152 @@
+"""Thin API views: parse, call one service or selector, render."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dispatch import roles, selectors
+from dispatch.api import serializers as s
+from dispatch.errors import ValidationFailed
+from dispatch.models import EventSource, MissionStatus
+from dispatch.services import missions as mission_services
+from hospitals.models import Hospital
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Retrying with the same key returns the first result instead of acting twice.",
+)
+
+
+def _idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 100:
+        raise ValidationFailed({"Idempotency-Key": [_("Use 1–100 characters.")]})
+    return key
+
+
+def _source(request) -> str:
+    return EventSource.WEB if request.auth is None else EventSource.API
+
+
+class HospitalListApi(APIView):
+    @extend_schema(responses=s.HospitalOutput(many=True))
+    def get(self, request):
+        return Response(s.HospitalOutput(Hospital.objects.all(), many=True).data)
+
+
+class HospitalDetailApi(APIView):
+    @extend_schema(responses=s.HospitalOutput)
+    def get(self, request, hospital_id: int):
+        return Response(s.HospitalOutput(get_object_or_404(Hospital, pk=hospital_id)).data)
+
+
+class MissionListFilter(serializers.Serializer):
+    status = serializers.CharField(required=False, help_text=_("Comma-separated statuses."))
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate_status(self, value: str) -> list[str]:
+        wanted = [part.strip() for part in value.split(",") if part.strip()]
+        unknown = sorted(set(wanted) - set(MissionStatus.values))
+        if unknown:
+            raise serializers.ValidationError(_("Unknown status: %s") % ", ".join(unknown))
+        return wanted
+
+
+class MissionListCreateApi(APIView):
+    @extend_schema(parameters=[MissionListFilter], responses=s.MissionOutput(many=True))
+    def get(self, request):
+        filters = MissionListFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        missions = selectors.mission_list(user=request.user, **filters.validated_data)
+        return Response(s.MissionOutput(missions, many=True).data)
+
+    @extend_schema(request=s.MissionCreateInput, responses={201: s.MissionOutput})
+    def post(self, request):
+        data = s.MissionCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "referring_hospital" not in fields:
+            hospital_id = roles.referrer_hospital_id(request.user)
+            if hospital_id is None:
+                raise ValidationFailed({"referring_hospital": [_("This field is required.")]})
+            fields["referring_hospital"] = Hospital.objects.get(pk=hospital_id)
+        mission = mission_services.create_mission(
+            created_by=request.user, source=_source(request), **{k: v for k, v in fields.items()}
+        )
+        mission = selectors.mission_list(user=request.user).get(pk=mission.pk)
+        return Response(s.MissionOutput(mission).data, status=status.HTTP_201_CREATED)
+
+
+class MissionDetailApi(APIView):
+    @extend_schema(responses=s.MissionOutput)
+    def get(self, request, mission_id: int):
+        mission = get_object_or_404(selectors.mission_list(user=request.user), pk=mission_id)
+        return Response(s.MissionOutput(mission).data)
+
+
+class MissionTransitionApi(APIView):
+    @extend_schema(
+        request=s.TransitionInput,
+        responses={200: s.TransitionOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        description="Move the mission to its next phase. 409 names the allowed next states.",
+    )
+    def post(self, request, mission_id: int):
+        get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
+        key = _idempotency_key(request)
+        data = s.TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = mission_services.transition_mission(
+            mission_id=mission_id,
+            to_status=data.validated_data["to"],
+            actor=request.user,
+            source=_source(request),
+            note=data.validated_data["note"],
+            reason=data.validated_data["reason"],
+            expected_status=data.validated_data.get("expected_status"),
+            idempotency_key=key,
+        )
+        mission = selectors.mission_list(user=request.user).get(pk=result.mission.pk)
+        body = s.TransitionOutput({"mission": mission, "event": result.event, "replayed": result.replayed}).data
+        return Response(body, headers={"Idempotent-Replayed": "true"} if result.replayed else None)
+
+
+class MissionEventsFilter(serializers.Serializer):
+    after = serializers.IntegerField(required=False, min_value=0, help_text=_("Only events after this sequence."))
+
+
+class MissionEventListApi(APIView):
+    @extend_schema(parameters=[MissionEventsFilter], responses=s.EventOutput(many=True))
+    def get(self, request, mission_id: int):
+        mission = get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
+        filters = MissionEventsFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        events = selectors.mission_events(mission=mission, after=filters.validated_data.get("after"))
+        return Response(s.EventOutput(events, many=True).data)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=s.MeOutput)
+    def get(self, request):
+        user = request.user
+        profile = getattr(user, "profile", None)
+        body = {
+            "id": user.pk,
+            "username": user.get_username(),
+            "name": user.get_full_name(),
+            "roles": sorted(roles.roles_of(user)),
+            "team_role": profile.team_role if profile else "",
+            "phone": str(profile.phone) if profile and profile.phone else "",
+            "hospital": profile.hospital if profile else None,
+        }
+        return Response(s.MeOutput(body).data)

@@ -1,0 +1,58 @@
+"""Demo logins so a newcomer can click through a mission at once. Safe to run repeatedly."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+
+from dispatch.models import Profile, Role, TeamRole
+from hospitals.models import Hospital
+
+DEMO_PASSWORD = "ecmo-demo-2026"
+
+# username, first, last, role, team role, phone, hospital code
+DEMO_USERS = [
+    ("coordinator", "Cora", "Coordinator", Role.COORDINATOR, "", "+38640000001", None),
+    ("referrer", "Rok", "Referrer", Role.REFERRER, "", "+38640000002", "SBMS"),
+    ("physician", "Petra", "Physician", Role.TEAM_MEMBER, TeamRole.ECMO_PHYSICIAN, "+38640000011", None),
+    ("perfusionist", "Pavel", "Perfusionist", Role.TEAM_MEMBER, TeamRole.PERFUSIONIST, "+38640000012", None),
+    ("nurse", "Nina", "Nurse", Role.TEAM_MEMBER, TeamRole.NURSE, "+38640000013", None),
+    ("driver", "Dane", "Driver", Role.TEAM_MEMBER, TeamRole.DRIVER, "+38640000014", None),
+    ("physician2", "Boris", "Backup-Physician", Role.TEAM_MEMBER, TeamRole.ECMO_PHYSICIAN, "+38640000021", None),
+    ("perfusionist2", "Bojana", "Backup-Perfusionist", Role.TEAM_MEMBER, TeamRole.PERFUSIONIST, "+38640000022", None),
+    ("nurse2", "Bina", "Backup-Nurse", Role.TEAM_MEMBER, TeamRole.NURSE, "+38640000023", None),
+    ("driver2", "Bor", "Backup-Driver", Role.TEAM_MEMBER, TeamRole.DRIVER, "+38640000024", None),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (coordinator, referrer, team members, admin) with a shared demo password."
+
+    def handle(self, *args, **options) -> None:
+        User = get_user_model()
+        for username, first, last, role, team_role, phone, hospital_code in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+            hospital = Hospital.objects.get(code=hospital_code) if hospital_code else None
+            Profile.objects.update_or_create(
+                user=user, defaults={"team_role": team_role, "phone": phone, "hospital": hospital}
+            )
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "Admin"}
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save()
+        self._after_users()
+        self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % DEMO_PASSWORD))
+        for username, _first, _last, role, team_role, _phone, hospital in DEMO_USERS:
+            self.stdout.write(f"  {username:<14} {role}{' / ' + team_role if team_role else ''}"
+                              f"{' @ ' + hospital if hospital else ''}")
+        self.stdout.write("  admin          Django admin (/admin/)")
+
+    def _after_users(self) -> None:
+        """Feature modules extend the demo here (e.g. an on-call roster)."""

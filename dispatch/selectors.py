@@ -1,0 +1,67 @@
+"""Reads shared by the API, pages, consumers and services. Scoping lives here, once."""
+
+from django.db.models import Q, QuerySet
+
+from dispatch import roles, statuses
+from dispatch.models import Mission, MissionEvent
+
+
+def missions_visible_to(user) -> QuerySet[Mission]:
+    """Coordinators see all; team members their missions; referrers their hospital's only."""
+    qs = Mission.objects.select_related("referring_hospital", "receiving_centre")
+    if roles.is_coordinator(user):
+        return qs
+    scope = Q(pk__in=[])
+    if roles.is_team_member(user):
+        scope |= Q(pk__in=team_member_mission_ids(user))
+    hospital_id = roles.referrer_hospital_id(user)
+    if hospital_id is not None:
+        scope |= Q(referring_hospital_id=hospital_id)
+    return qs.filter(scope)
+
+
+def team_member_mission_ids(user) -> QuerySet:
+    """Missions a team member is on (has accepted a role) or is being paged for."""
+    from dispatch.models import MissionAssignment
+
+    ids = MissionAssignment.objects.filter(member=user).values("mission_id")
+    # --- alerting scope (owned by dispatch/notifications): members with an open page ---
+    # --- end alerting scope ---
+    return ids
+
+
+def mission_visible_to(user, mission_id: int) -> bool:
+    return missions_visible_to(user).filter(pk=mission_id).exists()
+
+
+def mission_list(*, user, status: list[str] | None = None, active: bool | None = None) -> QuerySet[Mission]:
+    qs = missions_visible_to(user).prefetch_related("assignments__member")
+    if status:
+        qs = qs.filter(status__in=status)
+    if active is True:
+        qs = qs.filter(status__in=statuses.ACTIVE)
+    elif active is False:
+        qs = qs.exclude(status__in=statuses.ACTIVE)
+    return qs
+
+
+def mission_events(*, mission: Mission, after: int | None = None) -> QuerySet[MissionEvent]:
+    qs = mission.events.select_related("actor")
+    if after is not None:
+        qs = qs.filter(sequence__gt=after)
+    return qs.order_by("sequence")
+
+
+def events_after(*, sequence: int, mission_ids: QuerySet | list[int] | None = None, limit: int = 1000):
+    """Events after a sequence number, for replay to a reconnecting client."""
+    qs = MissionEvent.objects.select_related("actor", "mission").filter(sequence__gt=sequence)
+    if mission_ids is not None:
+        qs = qs.filter(mission_id__in=mission_ids)
+    return qs.order_by("sequence")[:limit]
+
+
+def current_sequence() -> int:
+    from dispatch.models import EventSequence
+
+    value = EventSequence.objects.filter(pk=1).values_list("last_value", flat=True).first()
+    return value or 0

@@ -1,0 +1,54 @@
+"""Writing timeline events: the only way a `MissionEvent` comes to exist."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from dispatch.models import EventSequence, Mission, MissionEvent
+
+
+def _next_sequence() -> int:
+    # The UPDATE takes the row lock and keeps it until commit: events commit in sequence order.
+    updated = EventSequence.objects.filter(pk=1).update(last_value=F("last_value") + 1)
+    if not updated:
+        EventSequence.objects.get_or_create(pk=1)
+        EventSequence.objects.filter(pk=1).update(last_value=F("last_value") + 1)
+    return EventSequence.objects.values_list("last_value", flat=True).get(pk=1)
+
+
+def record_event(
+    *,
+    mission: Mission,
+    kind: str,
+    source: str,
+    actor=None,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    payload: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> MissionEvent:
+    """Append an event and publish it after commit.
+
+    Callers must hold the mission's row lock inside a transaction, so a mission's events and
+    its state never disagree.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must run inside transaction.atomic() with the mission locked")
+    event = MissionEvent.objects.create(
+        mission=mission,
+        sequence=_next_sequence(),
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        source=source,
+        note=note,
+        payload=payload or {},
+        idempotency_key=idempotency_key,
+    )
+    from dispatch.realtime.events import publish_event_on_commit
+
+    publish_event_on_commit(event)
+    return event

@@ -1,0 +1,76 @@
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from dispatch.models import EventSequence, Role
+from hospitals.models import Hospital
+from hospitals.reference import load_reference_hospitals
+from tests import factories
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """A database whose writes really commit (for threads, live servers, workers).
+
+    pytest-django empties every table after such a test, migrations' data included, so the
+    reference data the service relies on is put back first.
+    """
+    load_reference_hospitals(Hospital)
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+    EventSequence.objects.get_or_create(pk=1)
+    return transactional_db
+
+
+@pytest.fixture
+def api():
+    """An API client; call `api.force_authenticate(user)` or use the role fixtures."""
+    return APIClient()
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def coordinator(db):
+    return factories.make_coordinator()
+
+
+@pytest.fixture
+def coordinator_api(coordinator):
+    return _client_for(coordinator)
+
+
+@pytest.fixture
+def referrer(db):
+    return factories.make_referrer(factories.regional_hospital("SBMS"))
+
+
+@pytest.fixture
+def referrer_api(referrer):
+    return _client_for(referrer)
+
+
+@pytest.fixture
+def team_member(db):
+    return factories.make_team_member()
+
+
+@pytest.fixture
+def team_member_api(team_member):
+    return _client_for(team_member)
+
+
+@pytest.fixture
+def client_for():
+    return _client_for
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs ~0.3 s per user; tests create hundreds of users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
