@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "channels",
     "hospitals",
     "dispatch",
+    "dispatch.notifications",
+    "dispatch.tracking",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +160,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"MissionStatusEnum": "dispatch.models.MissionStatus"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dispatch.api.schema.add_error_responses",
+    ],
 }
 
 PHONENUMBER_DEFAULT_REGION = None
@@ -177,3 +184,122 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# --- Team alerting (dispatch.notifications) ---------------------------------------------
+# "console" logs and stores pages (no credentials); "twilio" sends real SMS and voice calls.
+NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="console")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+# Empty = the real Twilio API; tests point it at the fake Twilio server.
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
+TWILIO_HTTP_TIMEOUT_S = env.float("TWILIO_HTTP_TIMEOUT_S", default=10.0)
+# Twilio 5xx/429/timeouts: this many tries in all, waiting base * 2^n (capped) in between.
+TWILIO_SEND_ATTEMPTS = env.int("TWILIO_SEND_ATTEMPTS", default=4)
+TWILIO_RETRY_BASE_S = env.float("TWILIO_RETRY_BASE_S", default=0.5)
+TWILIO_RETRY_MAX_S = env.float("TWILIO_RETRY_MAX_S", default=4.0)
+# Default escalation policy (a role's EscalationPolicy row overrides it; copied onto each alert).
+ESCALATION_SMS_WAIT_S = env.int("ESCALATION_SMS_WAIT_S", default=60)
+ESCALATION_CALL_WAIT_S = env.int("ESCALATION_CALL_WAIT_S", default=90)
+ESCALATION_BACKUP_WAIT_S = env.int("ESCALATION_BACKUP_WAIT_S", default=90)
+ESCALATION_EVERYONE_WAIT_S = env.int("ESCALATION_EVERYONE_WAIT_S", default=120)
+ESCALATION_CALL_ATTEMPTS = env.int("ESCALATION_CALL_ATTEMPTS", default=2)
+ESCALATION_CALL_RING_TIMEOUT_S = env.int("ESCALATION_CALL_RING_TIMEOUT_S", default=25)
+# A page stuck in a carrier queue longer than this expires instead of arriving after departure.
+SMS_VALIDITY_PERIOD_S = env.int("SMS_VALIDITY_PERIOD_S", default=600)
+# Unhelpful answers (unknown sender, unparseable reply) one number gets per window.
+SMS_REPLY_LIMIT = env.int("SMS_REPLY_LIMIT", default=3)
+SMS_REPLY_WINDOW_S = env.int("SMS_REPLY_WINDOW_S", default=600)
+# The reconcile task runs any due step no task ran; its heartbeat older than 3 intervals is an alarm.
+PAGING_RECONCILE_INTERVAL_S = env.float("PAGING_RECONCILE_INTERVAL_S", default=20.0)
+ROSTER_CHECK_INTERVAL_S = env.float("ROSTER_CHECK_INTERVAL_S", default=300.0)
+ROSTER_READINESS_HORIZON_H = env.int("ROSTER_READINESS_HORIZON_H", default=12)
+CELERY_BEAT_SCHEDULE |= {
+    "paging-reconcile": {"task": "notifications.reconcile_paging", "schedule": PAGING_RECONCILE_INTERVAL_S},
+    "roster-check": {"task": "notifications.check_roster", "schedule": ROSTER_CHECK_INTERVAL_S},
+}
+CELERY_TASK_ROUTES = {
+    "notifications.run_escalation_step": {"queue": "critical"},
+    "notifications.deliver_notifications": {"queue": "critical"},
+    "notifications.reconcile_paging": {"queue": "critical"},
+    "notifications.check_roster": {"queue": "default"},
+}
+# --- end team alerting ---
+
+# --- live board (dispatch/realtime, board/timeline/team pages) ---
+# A client resuming more than this many events behind gets a fresh snapshot instead of a replay.
+REALTIME_RESUME_MAX_EVENTS = env.int("REALTIME_RESUME_MAX_EVENTS", default=500)
+# Each open stream re-checks the database this often, so a broadcast the channel layer lost
+# (it is at-most-once) still reaches the client; it also sends a heartbeat then.
+REALTIME_CATCH_UP_SECONDS = env.float("REALTIME_CATCH_UP_SECONDS", default=15.0)
+# Browser reconnect backoff: first delay and cap, in milliseconds (doubling, with jitter).
+REALTIME_RECONNECT_INITIAL_MS = env.int("REALTIME_RECONNECT_INITIAL_MS", default=1000)
+REALTIME_RECONNECT_MAX_MS = env.int("REALTIME_RECONNECT_MAX_MS", default=30000)
+# Test hook: streams honour a {"type": "force.disconnect"} group message. Never on in production.
+REALTIME_TEST_HOOKS = env.bool("REALTIME_TEST_HOOKS", default=False)
+# Minutes a mission may stay in a phase before the board marks it overdue. Working defaults for
+# the board only (the Marseille series: referral call -> cannulation median 3 h), not a clinical
+# standard; set BOARD_PHASE_EXPECTED_MINUTES="requested=15,under_review=15,..." to change them.
+BOARD_PHASE_EXPECTED_MINUTES = {
+    "requested": 15,
+    "under_review": 15,
+    "team_activated": 30,
+    "team_ready": 15,
+    "en_route_out": 120,
+    "on_site": 45,
+    "cannulating": 45,
+    "on_ecmo": 60,
+    "en_route_back": 150,
+    "arrived": 30,
+    **{key: int(value) for key, value in env.dict("BOARD_PHASE_EXPECTED_MINUTES", default={}).items()},
+}
+# --- end live board ---
+
+# --- travel estimates and live position (hospitals/, dispatch/tracking; docs/travel.md) ---
+# Every TravelParams field (hospitals/travel/estimators.py) as a setting; defaults equal the
+# TravelParams defaults, whose sources and reasoning are documented there and in docs/travel.md.
+TRAVEL_ROAD_WINDING_FACTOR = env.float("TRAVEL_ROAD_WINDING_FACTOR", default=1.3)
+TRAVEL_ROAD_SPEED_KMH = env.float("TRAVEL_ROAD_SPEED_KMH", default=80.0)
+TRAVEL_DISPATCH_OVERHEAD_MIN = env.float("TRAVEL_DISPATCH_OVERHEAD_MIN", default=10.0)
+TRAVEL_LOADING_OVERHEAD_MIN = env.float("TRAVEL_LOADING_OVERHEAD_MIN", default=15.0)
+TRAVEL_HELI_CRUISE_KMH = env.float("TRAVEL_HELI_CRUISE_KMH", default=220.0)
+TRAVEL_HELI_STARTUP_MIN = env.float("TRAVEL_HELI_STARTUP_MIN", default=10.0)
+TRAVEL_HELI_LANDING_MIN = env.float("TRAVEL_HELI_LANDING_MIN", default=5.0)
+TRAVEL_GROUND_LEG_SPEED_KMH = env.float("TRAVEL_GROUND_LEG_SPEED_KMH", default=50.0)
+TRAVEL_GROUND_TRANSFER_MIN = env.float("TRAVEL_GROUND_TRANSFER_MIN", default=10.0)
+TRAVEL_NIGHT_FLIGHTS_ALLOWED = env.bool("TRAVEL_NIGHT_FLIGHTS_ALLOWED", default=False)
+TRAVEL_NIGHT_SUN_ELEVATION_DEG = env.float("TRAVEL_NIGHT_SUN_ELEVATION_DEG", default=-6.0)
+TRAVEL_OSRM_DURATION_FACTOR = env.float("TRAVEL_OSRM_DURATION_FACTOR", default=1.0)
+TRAVEL_PREFER_ROAD_WITHIN_MIN = env.float("TRAVEL_PREFER_ROAD_WITHIN_MIN", default=10.0)
+# Optional OSRM server for road routes; empty = offline geodesic model.
+OSRM_URL = env.str("OSRM_URL", default="")
+OSRM_TIMEOUT_S = env.float("OSRM_TIMEOUT_S", default=2.0)
+# Estimate matrix cache: the shared Redis when there is one (the warm-up task runs in the
+# worker), else process memory. Keys are content-addressed: a changed hospital is never stale.
+TRAVEL_CACHE_ALIAS = "travel"
+TRAVEL_CACHE_TTL_S = env.int("TRAVEL_CACHE_TTL_S", default=24 * 3600)
+TRAVEL_CACHE_FALLBACK_TTL_S = env.int("TRAVEL_CACHE_FALLBACK_TTL_S", default=60)
+CACHES = globals().get("CACHES") or {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES[TRAVEL_CACHE_ALIAS] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("TRAVEL_CACHE_PREFIX", default="ecmo-travel"),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "travel"}
+)
+# Live positions from the team's phones (dispatch/tracking).
+TRACKING_MIN_INTERVAL_S = env.float("TRACKING_MIN_INTERVAL_S", default=5.0)
+TRACKING_CLOCK_SKEW_S = env.float("TRACKING_CLOCK_SKEW_S", default=30.0)
+TRACKING_MAX_AGE_S = env.float("TRACKING_MAX_AGE_S", default=600.0)
+TRACKING_EVENT_MIN_INTERVAL_S = env.float("TRACKING_EVENT_MIN_INTERVAL_S", default=30.0)
+TRACKING_PURGE_INTERVAL_S = env.float("TRACKING_PURGE_INTERVAL_S", default=60.0)
+CELERY_BEAT_SCHEDULE |= {
+    "tracking-purge-ended-missions": {
+        "task": "tracking.purge_ended_mission_positions",
+        "schedule": TRACKING_PURGE_INTERVAL_S,
+    },
+}
+# --- end travel estimates and live position ---

@@ -9,3 +9,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("dispatch.urls")),
 ]
+
+handler404 = "dispatch.api.handlers.not_found"
+handler500 = "dispatch.api.handlers.server_error"

@@ -18,4 +18,5 @@ urlpatterns = [
     path("missions/<int:mission_id>/events/", views.MissionEventListApi.as_view(), name="api-mission-events"),
     # Feature modules add their own routes here, each in its own urls module.
     path("", include("dispatch.notifications.urls")),
+    path("", include("hospitals.urls")),
 ]
