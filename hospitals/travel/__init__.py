@@ -1,0 +1,47 @@
+"""Travel-time estimates (road ambulance, helicopter) for the mobile ECMO team.
+
+The model lives in :mod:`hospitals.travel.estimators` (no Django); :mod:`hospitals.travel.config`
+builds its parameters from Django settings.
+"""
+
+from hospitals.travel.estimators import (
+    HELICOPTER,
+    MODEL_GEODESIC_ROAD,
+    MODEL_HELICOPTER,
+    MODEL_OSRM,
+    MODES,
+    ROAD,
+    Estimate,
+    GeodesicRoadBackend,
+    HelicopterBackend,
+    Leg,
+    OsrmRoadBackend,
+    Place,
+    TravelParams,
+    estimate,
+    geodesic_km,
+    is_night,
+    recommend,
+    sun_elevation_deg,
+)
+
+__all__ = [
+    "HELICOPTER",
+    "MODEL_GEODESIC_ROAD",
+    "MODEL_HELICOPTER",
+    "MODEL_OSRM",
+    "MODES",
+    "ROAD",
+    "Estimate",
+    "GeodesicRoadBackend",
+    "HelicopterBackend",
+    "Leg",
+    "OsrmRoadBackend",
+    "Place",
+    "TravelParams",
+    "estimate",
+    "geodesic_km",
+    "is_night",
+    "recommend",
+    "sun_elevation_deg",
+]
