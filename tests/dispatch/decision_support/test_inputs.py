@@ -112,6 +112,8 @@ def test_bmi_is_none_when_an_input_is_missing(given):
         ("cxr_quadrants", 1.5, "cxr_quadrants"),
         ("sofa", 25, "sofa"),
         ("ph", 72, "ph"),
+        ("ph", 6.4, "ph"),
+        ("ph", 8.1, "ph"),
         ("sex", "f", "sex"),
         ("support", "VV", "support"),
         ("vv_cause", "covid", "vv_cause"),
@@ -126,7 +128,7 @@ def test_invalid_values_are_rejected(field, value, message):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("fio2", 0.21), ("fio2", 1.0), ("cxr_quadrants", 0), ("cxr_quadrants", 4), ("sofa", 0), ("ph", 6.8)],
+    [("fio2", 0.21), ("fio2", 1.0), ("cxr_quadrants", 0), ("cxr_quadrants", 4), ("sofa", 0), ("ph", 6.5), ("ph", 8.0)],
 )
 def test_values_at_the_edge_of_their_range_are_accepted(field, value):
     assert getattr(ClinicalInputs(**{field: value}), field) == value
@@ -137,9 +139,7 @@ def test_false_is_a_given_value_not_missing():
 
 
 def test_from_mapping_builds_inputs():
-    assert ClinicalInputs.from_mapping({"age_years": 50, "support": "vv"}) == ClinicalInputs(
-        age_years=50, support="vv"
-    )
+    assert ClinicalInputs.from_mapping({"age_years": 50, "support": "vv"}) == ClinicalInputs(age_years=50, support="vv")
 
 
 def test_from_mapping_rejects_unknown_keys():

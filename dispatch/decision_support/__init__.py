@@ -1,0 +1,23 @@
+"""Decision support for ECMO referrals: pure Python, no Django, so it is easy to test and reuse.
+
+Scores and criteria support the decision; they never make it.
+"""
+
+from .criteria import assess, contraindications, eolia_criteria, missing_for_decision
+from .inputs import ClinicalInputs, kpa_to_mmhg, normalise_fio2
+from .scores import ScoreResult, murray, preserve, resp, save
+
+__all__ = [
+    "ClinicalInputs",
+    "ScoreResult",
+    "assess",
+    "contraindications",
+    "eolia_criteria",
+    "kpa_to_mmhg",
+    "missing_for_decision",
+    "murray",
+    "normalise_fio2",
+    "preserve",
+    "resp",
+    "save",
+]
