@@ -26,6 +26,9 @@ def team_member_mission_ids(user) -> QuerySet:
 
     ids = MissionAssignment.objects.filter(member=user).values("mission_id")
     # --- alerting scope (owned by dispatch/notifications): members with an open page ---
+    from dispatch.notifications.selectors import paged_mission_ids
+
+    ids = Mission.objects.filter(Q(pk__in=ids) | Q(pk__in=paged_mission_ids(user))).values("pk")
     # --- end alerting scope ---
     return ids
 
@@ -43,6 +46,24 @@ def mission_list(*, user, status: list[str] | None = None, active: bool | None =
     elif active is False:
         qs = qs.exclude(status__in=statuses.ACTIVE)
     return qs
+
+
+def mission_list_version(*, user, missions: QuerySet[Mission], filters: dict) -> str:
+    """A cache key that changes whenever anything a mission list shows may have changed.
+
+    Every change of state writes an event (the global sequence moves); other edits bump
+    `updated_at`; a mission entering or leaving the scope changes the count.
+    """
+    from django.db.models import Count, Max
+
+    stats = missions.order_by().aggregate(n=Count("id"), latest=Max("updated_at"))
+    if roles.is_coordinator(user):
+        scope = "all"
+    else:
+        scope = f"u{user.pk}"
+    latest = stats["latest"].timestamp() if stats["latest"] else 0
+    wanted = ",".join(sorted(filters.get("status") or [])) + f"|{filters.get('active')}"
+    return f"missions:v1:{scope}:{wanted}:{current_sequence()}:{stats['n']}:{latest}"
 
 
 def mission_events(*, mission: Mission, after: int | None = None) -> QuerySet[MissionEvent]:

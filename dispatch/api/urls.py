@@ -19,4 +19,5 @@ urlpatterns = [
     # Feature modules add their own routes here, each in its own urls module.
     path("", include("dispatch.notifications.urls")),
     path("", include("hospitals.urls")),
+    path("", include("dispatch.referrals.urls")),
 ]

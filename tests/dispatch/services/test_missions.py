@@ -29,7 +29,7 @@ def test_legal_transition_changes_status_and_writes_one_event(from_status, to_st
 
     mission.refresh_from_db()
     assert mission.status == to_status
-    events = list(MissionEvent.objects.filter(mission=mission))
+    events = list(MissionEvent.objects.filter(mission=mission, kind="mission.status_changed"))
     assert [(e.from_status, e.to_status) for e in events] == [(from_status, to_status)]
     assert result.event == events[0]
     for field in statuses.PHASE_TIMESTAMPS.get(to_status, ()):

@@ -1,0 +1,116 @@
+"""Start and stop the real stack for a benchmark run, on a throw-away database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+BENCH_DB = os.environ.get("BENCH_DATABASE_NAME", "ecmo_bench")
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{BENCH_DB}",
+        DATABASE_CONN_MAX_AGE="0",
+        REDIS_URL=REDIS_URL,
+        CHANNEL_LAYER_PREFIX="ecmo-bench",
+        LOG_LEVEL="WARNING",
+        DEBUG="false",
+    )
+    env.update(extra)
+    return env
+
+
+def recreate_database() -> None:
+    with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [BENCH_DB],
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@contextmanager
+def daphne(env: dict[str, str]):
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=sys.stderr,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_http(base + "/login/")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def celery_worker(env: dict[str, str]):
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "celery"), "-A", "config", "worker", "-Q", "critical,default", "-c", "2",
+         "--without-mingle", "--without-gossip", "--loglevel", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=sys.stderr,
+    )
+    try:
+        time.sleep(3)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()

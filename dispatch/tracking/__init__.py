@@ -1,0 +1,1 @@
+"""Live positions of the mobile team during travel, kept only while the mission runs."""
