@@ -77,6 +77,7 @@ class MissionOutput(serializers.ModelSerializer):
     phase_times = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
     team = AssignmentOutput(source="assignments", many=True)
+    travel = serializers.SerializerMethodField()
 
     class Meta:
         model = Mission
@@ -102,7 +103,16 @@ class MissionOutput(serializers.ModelSerializer):
             "phase_times",
             "close_reason",
             "allowed_transitions",
+            "travel",
         ]
+
+    def get_travel(self, obj: Mission) -> dict | None:
+        """Outbound/return estimates and the expected arrival of the current phase (detail only)."""
+        if not self.context.get("with_travel", False):
+            return None
+        from hospitals.selectors import mission_travel
+
+        return mission_travel(obj)
 
     def get_phase_times(self, obj: Mission) -> dict[str, str | None]:
         return {

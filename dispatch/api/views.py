@@ -100,7 +100,7 @@ class MissionDetailApi(APIView):
     @extend_schema(responses=s.MissionOutput)
     def get(self, request, mission_id: int):
         mission = get_object_or_404(selectors.mission_list(user=request.user), pk=mission_id)
-        return Response(s.MissionOutput(mission).data)
+        return Response(s.MissionOutput(mission, context={"with_travel": True}).data)
 
 
 class MissionTransitionApi(APIView):

@@ -374,3 +374,12 @@ def test_events_after_returns_only_newer(coordinator_api):
 def test_openapi_schema_and_docs_are_served(coordinator_api):
     assert coordinator_api.get("/api/schema/").status_code == 200
     assert coordinator_api.get("/api/docs/").status_code == 200
+
+
+def test_mission_detail_shows_outbound_and_return_estimates(coordinator_api):
+    mission = factories.MissionFactory(status=MissionStatus.EN_ROUTE_OUT)
+
+    travel = coordinator_api.get(f"/api/v1/missions/{mission.pk}/").data["travel"]
+
+    assert travel["outbound"]["estimates"]["road"]["duration_min"] > 0
+    assert travel["return"]["estimates"]["road"]["duration_min"] > 0
