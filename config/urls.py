@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", include("dispatch.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("referrals/", include("dispatch.referrals.page_urls")),
     path("", include("dispatch.urls")),
 ]
 

@@ -259,4 +259,12 @@ def _transition(
 def _after_transition(*, mission: Mission, event: MissionEvent) -> None:
     """Side effects of entering a phase, inside the same transaction (tasks go out on commit)."""
     # --- alerting hook (owned by dispatch/notifications) ---
+    from dispatch.notifications.services.alerts import after_mission_transition
+
+    after_mission_transition(mission=mission, event=event)
     # --- end alerting hook ---
+    # --- referral hook (owned by dispatch/referrals): the decision goes to the callback phone ---
+    from dispatch.referrals.hooks import on_transition as referral_on_transition
+
+    referral_on_transition(mission=mission, event=event)
+    # --- end referral hook ---
