@@ -72,10 +72,10 @@ def _wait_http(url: str, timeout: float = 30) -> None:
 
 
 @contextmanager
-def daphne(env: dict[str, str]):
+def daphne(env: dict[str, str], workers: int = int(os.environ.get("BENCH_WEB_WORKERS", "2"))):
     port = free_port()
     proc = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [str(VENV_BIN / "python"), "scripts/serve.py", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

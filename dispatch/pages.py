@@ -1,17 +1,87 @@
-"""Server-rendered pages. Thin: selectors for reads, services for writes."""
+"""Server-rendered pages. Thin: selectors for reads, services for writes; live data comes over WebSockets."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 
-from dispatch import roles, selectors
+from dispatch import roles, selectors, statuses
+from dispatch.models import MissionStatus, TeamRole
+
+# The one next phase the team reports from each status, and the words on the big button.
+TEAM_NEXT_PHASE: dict[str, tuple[str, str]] = {
+    MissionStatus.TEAM_READY: (MissionStatus.EN_ROUTE_OUT, "Departed"),
+    MissionStatus.EN_ROUTE_OUT: (MissionStatus.ON_SITE, "Arrived at bedside"),
+    MissionStatus.ON_SITE: (MissionStatus.CANNULATING, "Cannulation started"),
+    MissionStatus.CANNULATING: (MissionStatus.ON_ECMO, "ECMO flow established"),
+    MissionStatus.ON_ECMO: (MissionStatus.EN_ROUTE_BACK, "Departed with patient"),
+    MissionStatus.EN_ROUTE_BACK: (MissionStatus.ARRIVED, "Arrived at centre"),
+    MissionStatus.ARRIVED: (MissionStatus.COMPLETED, "Hand-over done"),
+}
+
+
+def _live_config(*, stream: str, **extra) -> dict:
+    """What the page scripts need: where to connect, how to back off, labels and overdue limits."""
+    return {
+        "stream": stream,
+        "reconnectInitialMs": settings.REALTIME_RECONNECT_INITIAL_MS,
+        "reconnectMaxMs": settings.REALTIME_RECONNECT_MAX_MS,
+        # Three missed heartbeats and the page drops the socket and reconnects.
+        "staleMs": int(settings.REALTIME_CATCH_UP_SECONDS * 3000) + 5000,
+        "expectedMinutes": settings.BOARD_PHASE_EXPECTED_MINUTES,
+        "statusLabels": {value: str(label) for value, label in MissionStatus.choices},
+        "roleLabels": {value: str(label) for value, label in TeamRole.choices},
+        "terminal": sorted(statuses.TERMINAL),
+        **extra,
+    }
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    missions = selectors.mission_list(user=request.user, active=True)
+    """Send each role to the page it works from; referrers get their hospital's missions here."""
+    user = request.user
+    if roles.is_coordinator(user):
+        return redirect("board")
+    if roles.is_team_member(user):
+        return redirect("team")
+    missions = selectors.mission_list(user=user).order_by("-created_at")[:100]
     return render(
         request,
         "dispatch/home.html",
-        {"missions": missions, "roles": sorted(roles.roles_of(request.user))},
+        {"missions": missions, "roles": sorted(roles.roles_of(user)), "active": statuses.ACTIVE},
     )
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    if not roles.is_coordinator(request.user):
+        raise PermissionDenied
+    return render(request, "dispatch/board.html", {"live": _live_config(stream="/ws/board/")})
+
+
+@login_required
+def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
+    """Everyone who may see the mission; everyone else gets a 404 (not even its existence)."""
+    mission = get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
+    labels = dict(MissionStatus.choices)
+    events = [
+        {"event": e, "what": labels.get(e.to_status, e.kind) if e.to_status else e.kind}
+        for e in selectors.mission_events(mission=mission)
+    ]
+    after = events[-1]["event"].sequence if events else selectors.current_sequence()
+    live = _live_config(stream=f"/ws/missions/{mission.pk}/", after=after, missionId=mission.pk)
+    return render(request, "dispatch/mission.html", {"mission": mission, "events": events, "live": live})
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    """The phone page of a team member: their alert, then one big button for the next phase."""
+    if not (roles.is_team_member(request.user) or roles.is_coordinator(request.user)):
+        raise PermissionDenied
+    live = _live_config(
+        stream="",
+        nextPhase={status: {"to": to, "label": label} for status, (to, label) in TEAM_NEXT_PHASE.items()},
+        userId=request.user.pk,
+    )
+    return render(request, "dispatch/team.html", {"live": live})

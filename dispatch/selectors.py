@@ -54,16 +54,19 @@ def mission_list_version(*, user, missions: QuerySet[Mission], filters: dict) ->
     Every change of state writes an event (the global sequence moves); other edits bump
     `updated_at`; a mission entering or leaving the scope changes the count.
     """
-    from django.db.models import Count, Max
+    from django.db.models import Count, Max, Subquery
 
-    stats = missions.order_by().aggregate(n=Count("id"), latest=Max("updated_at"))
+    from dispatch.models import EventSequence
+
+    sequence = EventSequence.objects.filter(pk=1).values("last_value")
+    stats = missions.order_by().aggregate(n=Count("id"), latest=Max("updated_at"), seq=Max(Subquery(sequence)))
     if roles.is_coordinator(user):
         scope = "all"
     else:
         scope = f"u{user.pk}"
     latest = stats["latest"].timestamp() if stats["latest"] else 0
     wanted = ",".join(sorted(filters.get("status") or [])) + f"|{filters.get('active')}"
-    return f"missions:v1:{scope}:{wanted}:{current_sequence()}:{stats['n']}:{latest}"
+    return f"missions:v1:{scope}:{wanted}:{stats['seq']}:{stats['n']}:{latest}"
 
 
 def mission_events(*, mission: Mission, after: int | None = None) -> QuerySet[MissionEvent]:

@@ -5,6 +5,9 @@ from dispatch import pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("board/", pages.board, name="board"),
+    path("missions/<int:mission_id>/", pages.mission_timeline, name="mission-timeline"),
+    path("team/", pages.team, name="team"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,22 +1,228 @@
-"""Reads about team alerting shared by the board, the API and the phone page."""
+"""Reads about team alerting shared by the board, the API, the phone page and the tasks."""
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 
-from dispatch.models import Mission, MissionAssignment
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from dispatch.models import Mission, MissionAssignment, Role
+from dispatch.notifications.models import (
+    OPEN_STATES,
+    Alert,
+    AlertRecipient,
+    AlertState,
+    Heartbeat,
+    PagingContact,
+    Response,
+    Shift,
+)
+
+RECONCILE_HEARTBEAT = "paging-reconcile"
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def role_coverage(mission_ids: list[int]) -> dict[int, dict[str, dict]]:
     """Per mission, per required role: who covers it and how far paging got.
 
-    Shape: {mission_id: {role: {"state": "accepted"|"paging"|"declined"|"uncovered"|"not_paged",
-    "member": name or None}}}.
+    Shape: {mission_id: {role: {"state": "accepted"|"paging"|"declined"|"uncovered"|"covered_by_phone"
+    |"not_paged", "member": name or None}}}. "declined": still paging, and the last answer was a no.
     """
     coverage: dict[int, dict[str, dict]] = defaultdict(dict)
     for mission_id, required in Mission.objects.filter(pk__in=mission_ids).values_list("pk", "required_roles"):
         for role in required:
             coverage[mission_id][role] = {"state": "not_paged", "member": None}
+    alerts = Alert.objects.filter(mission_id__in=mission_ids).select_related("accepted_by")
+    last_answers = {}
+    for rec in (
+        AlertRecipient.objects.filter(alert__mission_id__in=mission_ids, responded_at__isnull=False)
+        .select_related("member")
+        .order_by("responded_at")
+    ):
+        last_answers[rec.alert_id] = rec
+    for alert in alerts:
+        state, member = alert.state, None
+        if state == AlertState.CANCELLED:
+            continue
+        if state == AlertState.ACCEPTED and alert.accepted_by:
+            member = _name(alert.accepted_by)
+        last = last_answers.get(alert.pk)
+        if state == AlertState.PAGING and last is not None and last.response == Response.DECLINED:
+            state, member = "declined", _name(last.member)
+        coverage[alert.mission_id][alert.team_role] = {"state": state, "member": member}
     assignments = MissionAssignment.objects.filter(mission_id__in=mission_ids).select_related("member")
     for assignment in assignments:
-        member = assignment.member.get_full_name() or assignment.member.get_username()
-        coverage[assignment.mission_id][assignment.team_role] = {"state": "accepted", "member": member}
+        entry = coverage[assignment.mission_id].get(assignment.team_role)
+        if entry is None or entry["state"] in ("not_paged", "accepted", "covered_by_phone"):
+            state = entry["state"] if entry and entry["state"] == "covered_by_phone" else "accepted"
+            coverage[assignment.mission_id][assignment.team_role] = {"state": state, "member": _name(assignment.member)}
     return dict(coverage)
+
+
+# --- roster -------------------------------------------------------------------------------
+
+
+def shifts_at(*, team_role: str, at: datetime, tier: str | None = None) -> QuerySet[Shift]:
+    qs = Shift.objects.filter(team_role=team_role, starts_at__lte=at, ends_at__gt=at, member__is_active=True)
+    if tier:
+        qs = qs.filter(tier=tier)
+    return qs.select_related("member", "member__profile").order_by("tier", "starts_at", "pk")
+
+
+def on_call(*, team_role: str, at: datetime | None = None, tier: str | None = None) -> list:
+    """Who is on call for a role at a time (primary first), one entry per person."""
+    seen, people = set(), []
+    for shift in shifts_at(team_role=team_role, at=at or timezone.now(), tier=tier):
+        if shift.member_id not in seen:
+            seen.add(shift.member_id)
+            people.append(shift.member)
+    return people
+
+
+def qualified_members(*, team_role: str) -> QuerySet:
+    """Every active team member who holds this role."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.TEAM_MEMBER, profile__team_role=team_role)
+        .select_related("profile")
+        .order_by("pk")
+        .distinct()
+    )
+
+
+def coordinators() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name=Role.COORDINATOR) | Q(is_superuser=True), is_active=True)
+        .select_related("profile")
+        .order_by("pk")
+        .distinct()
+    )
+
+
+def phone_of(user) -> str:
+    profile = getattr(user, "profile", None)
+    return str(profile.phone) if profile is not None and profile.phone else ""
+
+
+def contact_of(user) -> PagingContact | None:
+    return PagingContact.objects.filter(member=user).first()
+
+
+def channels_for(user) -> dict[str, str]:
+    """Which channels may reach this person now: {channel: ""} or {channel: reason it may not}."""
+    number = phone_of(user)
+    if not number:
+        return {"sms": "no mobile number", "voice": "no mobile number"}
+    contact = contact_of(user)
+    blocked = {"sms": "", "voice": ""}
+    if contact is not None:
+        if contact.sms_opted_out:
+            blocked["sms"] = "opted out of SMS (STOP)"
+        if contact.blocked_number == number:
+            from dispatch.notifications.errors import reason
+
+            if contact.sms_blocked_code:
+                blocked["sms"] = reason(contact.sms_blocked_code)
+            if contact.voice_blocked_code:
+                blocked["voice"] = reason(contact.voice_blocked_code)
+    return blocked
+
+
+def reachable(user) -> bool:
+    return any(not why for why in channels_for(user).values())
+
+
+def roster_readiness(*, now: datetime | None = None, horizon_h: int | None = None) -> dict:
+    """Per role: is someone reachable on call now, and is every minute of the next hours covered."""
+    now = now or timezone.now()
+    horizon_h = horizon_h or settings.ROSTER_READINESS_HORIZON_H
+    end = now + timedelta(hours=horizon_h)
+    roles = list(dict.fromkeys(settings.DEFAULT_REQUIRED_TEAM_ROLES))
+    shifts = (
+        Shift.objects.filter(team_role__in=roles, starts_at__lt=end, ends_at__gt=now, member__is_active=True)
+        .select_related("member", "member__profile")
+        .order_by("starts_at")
+    )
+    by_role: dict[str, list[Shift]] = defaultdict(list)
+    reach_cache: dict[int, bool] = {}
+    for shift in shifts:
+        if shift.member_id not in reach_cache:
+            reach_cache[shift.member_id] = reachable(shift.member)
+        if reach_cache[shift.member_id]:
+            by_role[shift.team_role].append(shift)
+    result = {}
+    for role in roles:
+        gaps, cursor = [], now
+        for shift in by_role[role]:
+            if shift.starts_at > cursor:
+                gaps.append({"start": cursor.isoformat(), "end": shift.starts_at.isoformat()})
+            cursor = max(cursor, shift.ends_at)
+        if cursor < end:
+            gaps.append({"start": cursor.isoformat(), "end": end.isoformat()})
+        now_people = [_name(s.member) for s in by_role[role] if s.starts_at <= now < s.ends_at]
+        result[role] = {
+            "covered_now": bool(now_people),
+            "covered_next_hours": not gaps,
+            "on_call_now": list(dict.fromkeys(now_people)),
+            "gaps": gaps,
+        }
+    return {"checked_at": now.isoformat(), "horizon_h": horizon_h, "roles": result}
+
+
+def paging_heartbeat() -> dict:
+    """When the reconcile task last ran; stale (older than 3 intervals) is itself an alarm."""
+    beat = Heartbeat.objects.filter(name=RECONCILE_HEARTBEAT).first()
+    interval = settings.PAGING_RECONCILE_INTERVAL_S
+    if beat is None:
+        return {"last_run_at": None, "age_s": None, "interval_s": interval, "stale": True}
+    age = (timezone.now() - beat.last_run_at).total_seconds()
+    return {
+        "last_run_at": beat.last_run_at.isoformat(),
+        "age_s": round(age, 1),
+        "interval_s": interval,
+        "stale": age > 3 * interval,
+    }
+
+
+# --- alerts for a person ------------------------------------------------------------------
+
+
+def alerts_for_member(*, member, open_only: bool = True) -> QuerySet[Alert]:
+    """Alerts this person was paged for, newest page first."""
+    qs = (
+        Alert.objects.filter(recipients__member=member)
+        .annotate(paged_at=F("recipients__first_paged_at"))
+        .select_related("mission__referring_hospital", "accepted_by")
+    )
+    if open_only:
+        qs = qs.filter(state__in=OPEN_STATES)
+    return qs.order_by("-paged_at", "-pk")
+
+
+def paged_mission_ids(member) -> QuerySet:
+    """Missions a member is being paged for right now (lets them see the mission)."""
+    return Alert.objects.filter(recipients__member=member, state__in=OPEN_STATES).values("mission_id")
+
+
+def member_for_number(number: str):
+    User = get_user_model()
+    return (
+        User.objects.filter(profile__phone=number, is_active=True, groups__name=Role.TEAM_MEMBER)
+        .order_by("pk")
+        .first()
+    )
+
+
+def mission_alerts(*, mission_id: int) -> QuerySet[Alert]:
+    return (
+        Alert.objects.filter(mission_id=mission_id)
+        .select_related("accepted_by", "mission__referring_hospital")
+        .prefetch_related("recipients__member", "notifications")
+        .order_by("team_role")
+    )

@@ -56,3 +56,22 @@ class Command(BaseCommand):
 
     def _after_users(self) -> None:
         """Feature modules extend the demo here (e.g. an on-call roster)."""
+        # --- on-call roster (owned by dispatch/notifications) ---
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from dispatch.notifications.models import Shift, Tier
+
+        now = timezone.now()
+        starts, ends = now - timedelta(days=2), now + timedelta(days=7)
+        for username, _first, _last, role, team_role, _phone, _hospital in DEMO_USERS:
+            if role != Role.TEAM_MEMBER:
+                continue
+            tier = Tier.BACKUP if username.endswith("2") else Tier.PRIMARY
+            user = get_user_model().objects.get(username=username)
+            current = Shift.objects.filter(member=user, team_role=team_role, starts_at__lte=now, ends_at__gte=ends)
+            if not current.exists():
+                Shift.objects.create(member=user, team_role=team_role, tier=tier, starts_at=starts, ends_at=ends)
+        self.stdout.write("On-call roster: primary and backup for every team role until %s" % ends.date())
+        # --- end on-call roster ---

@@ -1,0 +1,38 @@
+"""Channel backends: how an SMS or a call leaves the building. Chosen by NOTIFICATION_BACKEND."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the provider said. ``ok`` False with ``permanent`` True: never retry this channel here."""
+
+    ok: bool
+    sid: str | None = None
+    status: str = ""
+    error_code: int | None = None
+    error_reason: str = ""
+    permanent: bool = False
+
+
+class Backend(Protocol):
+    name: str
+
+    def send_sms(self, *, to: str, body: str, status_callback: str) -> SendResult: ...
+
+    def place_call(self, *, to: str, twiml_url: str, status_callback: str, ring_timeout_s: int) -> SendResult: ...
+
+
+BACKENDS = {
+    "console": "dispatch.notifications.backends.console.ConsoleBackend",
+    "twilio": "dispatch.notifications.backends.twilio.TwilioBackend",
+}
+
+
+def get_backend() -> Backend:
+    name = settings.NOTIFICATION_BACKEND
+    return import_string(BACKENDS.get(name, name))()

@@ -1,0 +1,111 @@
+"""Small input and output serializers per use."""
+
+from rest_framework import serializers
+
+from dispatch.models import TeamRole
+from dispatch.notifications.models import Alert, Notification, Shift, Tier
+
+
+def _name(user) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user else None
+
+
+class AlertOutput(serializers.Serializer):
+    """The contract of the team phone page."""
+
+    id = serializers.IntegerField()
+    mission_id = serializers.IntegerField()
+    mission_code = serializers.CharField(source="mission.code")
+    team_role = serializers.CharField()
+    hospital = serializers.CharField(source="mission.referring_hospital.name")
+    support = serializers.CharField(source="mission.support")
+    message = serializers.CharField()
+    opened_at = serializers.DateTimeField()
+    state = serializers.CharField()
+
+
+class AlertAnswerOutput(AlertOutput):
+    accepted_by = serializers.SerializerMethodField()
+
+    def get_accepted_by(self, obj: Alert) -> str | None:
+        return _name(obj.accepted_by)
+
+
+class AnswerInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class AlertListFilter(serializers.Serializer):
+    open = serializers.BooleanField(required=False, default=True)
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    recipient = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id", "recipient", "purpose", "run", "step", "channel", "attempt", "to_number", "status",
+            "status_history", "error_code", "error_reason", "provider_sid", "created_at",
+        ]
+
+    def get_recipient(self, obj: Notification) -> str | None:
+        return _name(obj.recipient)
+
+
+class RecipientOutput(serializers.Serializer):
+    member = serializers.SerializerMethodField()
+    tier = serializers.CharField()
+    response = serializers.CharField()
+    responded_at = serializers.DateTimeField()
+    responded_via = serializers.CharField()
+
+    def get_member(self, obj) -> str | None:
+        return _name(obj.member)
+
+
+class MissionAlertOutput(AlertAnswerOutput):
+    step_index = serializers.IntegerField()
+    next_step_due_at = serializers.DateTimeField()
+    covered_note = serializers.CharField()
+    recipients = RecipientOutput(many=True)
+    notifications = NotificationOutput(many=True)
+
+
+class PageMemberInput(serializers.Serializer):
+    member_id = serializers.IntegerField()
+
+
+class CoverInput(serializers.Serializer):
+    member_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class ShiftInput(serializers.Serializer):
+    member_id = serializers.IntegerField()
+    team_role = serializers.ChoiceField(choices=TeamRole.choices)
+    tier = serializers.ChoiceField(choices=Tier.choices, default=Tier.PRIMARY)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class ShiftPatchInput(ShiftInput):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class ShiftFilter(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, help_text="Only shifts running at this time.")
+    team_role = serializers.ChoiceField(choices=TeamRole.choices, required=False)
+
+
+class ShiftOutput(serializers.ModelSerializer):
+    member_id = serializers.IntegerField()
+    member = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Shift
+        fields = ["id", "member_id", "member", "team_role", "tier", "starts_at", "ends_at"]
+
+    def get_member(self, obj: Shift) -> str | None:
+        return _name(obj.member)

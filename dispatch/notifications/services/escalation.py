@@ -1,0 +1,253 @@
+"""Running an alert's escalation policy: one step at a time, each step due at a stored time.
+
+Every scheduled run carries the alert's `active_token` (Grafana OnCall's pattern): the task
+locks the alert and quietly leaves unless its token is still the active one, so a duplicate
+or stale task never pages twice, and the reconcile task can safely run any overdue step.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch.models import EventSource, Mission
+from dispatch.notifications import selectors
+from dispatch.notifications.models import (
+    Alert,
+    AlertRecipient,
+    AlertState,
+    Channel,
+    EscalationPolicy,
+    Notification,
+    Purpose,
+    Response,
+)
+from dispatch.notifications.services.locks import lock_alert
+from dispatch.services.events import record_event
+
+logger = logging.getLogger(__name__)
+
+# A task may fire this early (timer jitter) and still count as on time.
+EARLY_TOLERANCE = timedelta(milliseconds=500)
+
+
+def policy_snapshot(team_role: str) -> dict:
+    """The role's policy as steps, copied onto an alert when it opens."""
+    row = EscalationPolicy.objects.filter(team_role=team_role).first()
+    sms_wait = row.sms_wait_s if row else settings.ESCALATION_SMS_WAIT_S
+    call_wait = row.call_wait_s if row else settings.ESCALATION_CALL_WAIT_S
+    backup_wait = row.backup_wait_s if row else settings.ESCALATION_BACKUP_WAIT_S
+    everyone_wait = row.everyone_wait_s if row else settings.ESCALATION_EVERYONE_WAIT_S
+    return {
+        "steps": [
+            {"tier": "primary", "channels": ["sms"], "wait_s": sms_wait},
+            {"tier": "primary", "channels": ["voice"], "wait_s": call_wait},
+            {"tier": "backup", "channels": ["sms", "voice"], "wait_s": backup_wait},
+            {"tier": "everyone", "channels": ["sms", "voice"], "wait_s": everyone_wait},
+            {"tier": "coordinator", "channels": ["sms"], "wait_s": 0},
+        ],
+        "call_attempts": row.call_attempts if row else settings.ESCALATION_CALL_ATTEMPTS,
+        "ring_timeout_s": row.ring_timeout_s if row else settings.ESCALATION_CALL_RING_TIMEOUT_S,
+    }
+
+
+def schedule_step(alert: Alert, *, delay_s: float) -> None:
+    """Make the next step due after `delay_s` and schedule it on commit with a fresh token."""
+    alert.next_step_due_at = timezone.now() + timedelta(seconds=delay_s)
+    token = str(alert.new_token())
+    alert.save(update_fields=["next_step_due_at", "active_token"])
+    alert_id = alert.pk
+
+    def go() -> None:
+        from dispatch.notifications.scheduling import enqueue
+        from dispatch.notifications.tasks.run_escalation_step import run_escalation_step
+
+        enqueue(run_escalation_step, (alert_id, token), countdown=delay_s, task_id=f"alert-{alert_id}-{token}")
+
+    transaction.on_commit(go, robust=True)  # a lost enqueue is caught by the reconcile task
+
+
+def stop_escalation(alert: Alert) -> None:
+    alert.next_step_due_at = None
+    alert.active_token = None
+
+
+def deliver_on_commit(notification_ids: list[int]) -> None:
+    if not notification_ids:
+        return
+
+    def go() -> None:
+        from dispatch.notifications.scheduling import enqueue
+        from dispatch.notifications.tasks.deliver_notifications import deliver_notifications
+
+        enqueue(deliver_notifications, (list(notification_ids),))
+
+    transaction.on_commit(go, robust=True)  # a lost enqueue is caught by the reconcile task
+
+
+def run_due_step(*, alert_id: int, token: str) -> list[int]:
+    """Run the alert's next step if `token` is still active and the step is due; send its pages.
+
+    Returns the ids of the notifications it created (already sent when it returns).
+    """
+    with transaction.atomic():
+        try:
+            mission, alert = lock_alert(alert_id)
+        except Exception:  # noqa: BLE001 — the alert is gone (mission deleted, test teardown)
+            return []
+        if str(alert.active_token) != str(token) or alert.state != AlertState.PAGING:
+            return []
+        now = timezone.now()
+        if alert.next_step_due_at is None or alert.next_step_due_at > now + EARLY_TOLERANCE:
+            return []
+        ids = run_next_step(mission=mission, alert=alert)
+    from dispatch.notifications.services.delivery import deliver
+
+    for notification_id in ids:
+        deliver(notification_id=notification_id)
+    return ids
+
+
+def _recipients_for(alert: Alert, tier: str) -> list:
+    role = alert.team_role
+    if tier in ("primary", "backup"):
+        people = selectors.on_call(team_role=role, tier=tier)
+    else:
+        people = list(selectors.qualified_members(team_role=role))
+    declined = set(
+        AlertRecipient.objects.filter(alert=alert, response=Response.DECLINED).values_list("member_id", flat=True)
+    )
+    return [person for person in people if person.pk not in declined]
+
+
+def page_people(
+    *, mission: Mission, alert: Alert, people: list, channels: list[str], tier: str, step: int
+) -> list[int]:
+    """Create one notification per person and channel in a new run; skip blocked channels.
+
+    A person whose SMS channel is blocked gets a call instead. Caller holds the alert lock.
+    """
+    alert.run_count += 1
+    run = alert.run_count
+    ids, skipped = [], []
+    for person in people:
+        AlertRecipient.objects.get_or_create(alert=alert, member=person, defaults={"tier": tier})
+        number = selectors.phone_of(person)
+        blocked = selectors.channels_for(person)
+        wanted = list(channels)
+        if "sms" in wanted and blocked["sms"] and "voice" not in wanted:
+            wanted.append("voice")
+        for channel in wanted:
+            if blocked[channel]:
+                skipped.append({"member": selectors._name(person), "channel": channel, "reason": blocked[channel]})
+                continue
+            notification, _created = Notification.objects.get_or_create(
+                alert=alert,
+                run=run,
+                channel=channel,
+                recipient=person,
+                attempt=1,
+                defaults={"step": step, "to_number": number, "body": alert.message, "purpose": Purpose.PAGE},
+            )
+            ids.append(notification.pk)
+    record_event(
+        mission=mission,
+        kind="alert.paged",
+        source=EventSource.SYSTEM,
+        payload={
+            "alert_id": alert.pk,
+            "team_role": alert.team_role,
+            "tier": tier,
+            "step": step,
+            "members": [selectors._name(p) for p in people],
+            "channels": channels,
+            "skipped": skipped,
+        },
+    )
+    return ids
+
+
+def run_next_step(*, mission: Mission, alert: Alert) -> list[int]:
+    """Run policy steps from `alert.step_index` until one pages somebody. Caller holds the locks."""
+    steps = alert.policy.get("steps", [])
+    while alert.step_index < len(steps):
+        index = alert.step_index
+        step = steps[index]
+        alert.step_index += 1
+        if step["tier"] == "coordinator":
+            ids = _mark_uncovered(mission=mission, alert=alert, step=index)
+            alert.save()
+            return ids
+        people = _recipients_for(alert, step["tier"])
+        if not people:
+            logger.info("alert %s step %s (%s): nobody to page, moving on", alert.pk, index, step["tier"])
+            continue
+        ids = page_people(
+            mission=mission, alert=alert, people=people, channels=step["channels"], tier=step["tier"], step=index
+        )
+        if not ids:
+            continue
+        alert.current_run = alert.run_count
+        alert.save()
+        schedule_step(alert, delay_s=step["wait_s"])
+        return ids
+    stop_escalation(alert)
+    alert.save()
+    return []
+
+
+def _mark_uncovered(*, mission: Mission, alert: Alert, step: int) -> list[int]:
+    """Nobody answered: tell the coordinators; the alert stays open for a late acceptance."""
+    alert.state = AlertState.UNCOVERED
+    stop_escalation(alert)
+    alert.run_count += 1
+    alert.current_run = alert.run_count
+    from dispatch.models import TeamRole
+
+    body = f"UNCOVERED {mission.code}: no {TeamRole(alert.team_role).label} accepted. Page someone by phone."
+    ids = []
+    for coordinator in selectors.coordinators():
+        number = selectors.phone_of(coordinator)
+        if not number:
+            continue
+        notification, _created = Notification.objects.get_or_create(
+            alert=alert,
+            run=alert.run_count,
+            channel=Channel.SMS,
+            recipient=coordinator,
+            attempt=1,
+            defaults={"step": step, "to_number": number, "body": body, "purpose": Purpose.UNCOVERED},
+        )
+        ids.append(notification.pk)
+    record_event(
+        mission=mission,
+        kind="alert.uncovered",
+        source=EventSource.SYSTEM,
+        note=body,
+        payload={"alert_id": alert.pk, "team_role": alert.team_role},
+    )
+    return ids
+
+
+def current_run_exhausted(alert: Alert) -> bool:
+    """True when nobody paged in the current step can still answer (all declined or unreachable)."""
+    notifications = list(Notification.objects.filter(alert=alert, run=alert.current_run, purpose=Purpose.PAGE))
+    if not notifications:
+        return False
+    declined = set(
+        AlertRecipient.objects.filter(alert=alert, response=Response.DECLINED).values_list("member_id", flat=True)
+    )
+    outstanding = {
+        n.recipient_id for n in notifications if n.recipient_id not in declined and not n.finished_without_answer
+    }
+    return not outstanding
+
+
+def advance_if_exhausted(alert: Alert) -> bool:
+    """Move to the next step at once when the current one cannot succeed. Caller holds the lock."""
+    if alert.state != AlertState.PAGING or not current_run_exhausted(alert):
+        return False
+    schedule_step(alert, delay_s=0)
+    return True

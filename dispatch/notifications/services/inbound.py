@@ -1,0 +1,101 @@
+"""A person texting the service: accept/decline replies, STOP/START, and everything else.
+
+Returns the text to answer with (None: answer nothing). Unknown senders and noise get a
+helpful answer, at most SMS_REPLY_LIMIT times per window per number; nothing changes.
+"""
+
+import logging
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch.errors import Conflict, NotVisible
+from dispatch.models import TeamRole
+from dispatch.notifications import selectors, texts
+from dispatch.notifications.models import InboundSms, PagingContact
+from dispatch.notifications.services.alerts import accept_alert, decline_alert
+
+logger = logging.getLogger(__name__)
+
+ACCEPT_WORDS = frozenset({"1", "DA", "YES", "Y", "JA", "OK", "ACCEPT"})
+DECLINE_WORDS = frozenset({"2", "NE", "NO", "N", "DECLINE"})
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+START_WORDS = frozenset({"START", "UNSTOP"})
+NOISY = ("unknown_sender", "unparseable", "no_alert")
+
+HELP = "ECMO Dispatch: reply 1 (DA/YES) to accept or 2 (NE/NO) to decline your newest page; add the mission code to answer another."  # noqa: E501
+NO_ALERT = "ECMO Dispatch: you have no open page."
+UNKNOWN = "ECMO Dispatch: this number is not registered for team paging. Please call the ECMO centre."
+
+
+def _first_word(body: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", body.upper())
+    return words[0] if words else ""
+
+
+def _rate_limited(number: str) -> bool:
+    since = timezone.now() - timedelta(seconds=settings.SMS_REPLY_WINDOW_S)
+    answered = InboundSms.objects.filter(
+        from_number=number, answered=True, outcome__in=NOISY, received_at__gte=since
+    ).count()
+    return answered >= settings.SMS_REPLY_LIMIT
+
+
+def _log(number: str, body: str, sid: str, member, outcome: str, answer: str | None) -> str | None:
+    InboundSms.objects.create(
+        from_number=number, body=body[:1000], provider_sid=sid, member=member, outcome=outcome, answered=bool(answer)
+    )
+    logger.info("inbound SMS from %s: %s", number, outcome)
+    return answer
+
+
+@transaction.atomic
+def _set_opt_out(member, opted_out: bool) -> None:
+    contact, _created = PagingContact.objects.select_for_update().get_or_create(member=member)
+    contact.sms_opted_out = opted_out
+    contact.sms_opted_out_at = timezone.now() if opted_out else None
+    if not opted_out and contact.sms_blocked_code == 21610:
+        contact.sms_blocked_code = None
+    contact.save()
+
+
+def handle_inbound_sms(*, from_number: str, body: str, sid: str = "") -> str | None:
+    member = selectors.member_for_number(from_number)
+    word = _first_word(body)
+    if member is None:
+        noisy = _rate_limited(from_number)
+        return _log(from_number, body, sid, None, "unknown_sender", None if noisy else UNKNOWN)
+    if word in STOP_WORDS:
+        _set_opt_out(member, True)
+        # Twilio answers STOP itself; our answer would be blocked anyway.
+        return _log(from_number, body, sid, member, "stop", None)
+    if word in START_WORDS:
+        _set_opt_out(member, False)
+        return _log(from_number, body, sid, member, "start", "ECMO Dispatch: you will get pages by SMS again.")
+    if word not in ACCEPT_WORDS and word not in DECLINE_WORDS:
+        noisy = _rate_limited(from_number)
+        return _log(from_number, body, sid, member, "unparseable", None if noisy else HELP)
+
+    alerts = list(selectors.alerts_for_member(member=member))
+    upper = body.upper()
+    named = [a for a in alerts if a.mission.code.upper() in upper]
+    alert = (named or alerts or [None])[0]
+    if alert is None:
+        noisy = _rate_limited(from_number)
+        return _log(from_number, body, sid, member, "no_alert", None if noisy else NO_ALERT)
+    code, role = alert.mission.code, TeamRole(alert.team_role).label
+    try:
+        if word in ACCEPT_WORDS:
+            accept_alert(alert_id=alert.pk, member=member, via="sms")
+            answer = f"Confirmed: you are the {role} for {code}. Details: {texts.team_page_url()}"
+            outcome = "accepted"
+        else:
+            decline_alert(alert_id=alert.pk, member=member, via="sms")
+            answer = f"Noted: you declined {code} ({role}). We are paging the next person."
+            outcome = "declined"
+    except (Conflict, NotVisible) as exc:
+        answer, outcome = f"{code} {role}: {exc.message} Thank you.", "conflict"
+    return _log(from_number, body, sid, member, outcome, answer)

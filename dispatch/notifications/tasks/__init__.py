@@ -1,0 +1,8 @@
+"""Celery tasks, one module each; they take ids and re-read the database."""
+
+from dispatch.notifications.tasks.check_roster import check_roster
+from dispatch.notifications.tasks.deliver_notifications import deliver_notifications
+from dispatch.notifications.tasks.reconcile_paging import reconcile_paging
+from dispatch.notifications.tasks.run_escalation_step import run_escalation_step
+
+__all__ = ["check_roster", "deliver_notifications", "reconcile_paging", "run_escalation_step"]

@@ -1,0 +1,39 @@
+"""The safety net: the database says what is due, this runs whatever no task ran."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from dispatch.notifications.models import PENDING, Alert, AlertState, Heartbeat, Notification
+from dispatch.notifications.selectors import RECONCILE_HEARTBEAT
+from dispatch.notifications.services.delivery import deliver
+from dispatch.notifications.services.escalation import run_due_step
+
+logger = logging.getLogger(__name__)
+
+# Leave a step this overdue to its own timer task (the token makes a race harmless anyway).
+OVERDUE_GRACE = timedelta(milliseconds=500)
+PENDING_GRACE = timedelta(seconds=2)
+
+
+@shared_task(name="notifications.reconcile_paging", ignore_result=True)
+def reconcile_paging() -> dict:
+    now = timezone.now()
+    Heartbeat.objects.update_or_create(name=RECONCILE_HEARTBEAT, defaults={"last_run_at": now})
+    overdue = list(
+        Alert.objects.filter(state=AlertState.PAGING, next_step_due_at__lte=now - OVERDUE_GRACE).values_list(
+            "pk", "active_token"
+        )
+    )
+    for alert_id, token in overdue:
+        logger.warning("alert %s: step overdue, running it from reconcile", alert_id)
+        run_due_step(alert_id=alert_id, token=str(token))
+    stuck = list(
+        Notification.objects.filter(status=PENDING, created_at__lte=now - PENDING_GRACE).values_list("pk", flat=True)
+    )
+    for notification_id in stuck:
+        logger.warning("notification %s: still pending, sending it from reconcile", notification_id)
+        deliver(notification_id=notification_id)
+    return {"overdue_steps": len(overdue), "pending_sent": len(stuck)}

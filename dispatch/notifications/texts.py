@@ -1,0 +1,49 @@
+"""What a page says, by SMS and by voice."""
+
+import logging
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from dispatch.models import Mission, TeamRole
+
+logger = logging.getLogger(__name__)
+
+REPLY_HINT = "Reply 1 to accept, 2 to decline"
+
+
+def team_page_url() -> str:
+    return f"{settings.PUBLIC_BASE_URL}/team/"
+
+
+def road_minutes(mission: Mission) -> int | None:
+    """Estimated road time to the referring hospital, if the travel model can give one."""
+    try:
+        from hospitals.selectors import travel_between
+
+        minutes = travel_between(mission.referring_hospital, mission.receiving_centre)["estimates"]["road"][
+            "duration_min"
+        ]
+        return round(float(minutes)) if minutes is not None else None
+    except Exception:  # noqa: BLE001 — a travel estimate must never stop a page
+        logger.warning("no travel estimate for %s", mission.code, exc_info=True)
+        return None
+
+
+def alert_message(mission: Mission, team_role: str) -> str:
+    """Short enough for one or two SMS segments; the mission code comes first."""
+    parts = [
+        f"{mission.code} {mission.get_support_display()}",
+        mission.referring_hospital.name,
+        _("You are paged as %s") % TeamRole(team_role).label,
+    ]
+    minutes = road_minutes(mission)
+    if minutes is not None:
+        parts.append(_("road ~%s min") % minutes)
+    return ". ".join(parts) + f". {team_page_url()} {REPLY_HINT} (DA/NE, YES/NO)."
+
+
+def voice_message(alert_message: str) -> str:
+    """The SMS text made speakable: no link, spelled-out code."""
+    text = alert_message.split(" http", 1)[0]
+    return "ECMO alert. " + text.replace("-", " ") + "."

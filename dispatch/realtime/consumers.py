@@ -1,0 +1,200 @@
+"""Live mission streams: a snapshot on connect, then every event in sequence, none missed, none twice.
+
+The channel layer is at-most-once and unordered across processes, so a broadcast is only a
+doorbell: on each one the stream reads the events after the last sequence it delivered from
+the database and sends them in order. The same read serves `resume` and a periodic catch-up
+that covers a lost doorbell. Messages are handled one at a time per connection, so the
+"last delivered" position needs no lock. Wire format: docs/realtime.md.
+"""
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from dispatch import roles, selectors
+from dispatch.realtime.events import BOARD_GROUP, mission_group
+from dispatch.realtime.snapshot import TravelCache, build_snapshot, read_events_after
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_LOGGED_IN = 4401
+CLOSE_NOT_ALLOWED = 4403
+CLOSE_FORCED = 4000  # test hook only: "reconnect and resume"
+
+
+class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
+    """Base stream; subclasses say who may follow it, which groups it joins and which missions it covers."""
+
+    mission_id: int | None = None
+
+    async def connect(self) -> None:
+        self.position = 0  # every event in scope up to here has been sent (or is in the snapshot)
+        self.snapshot_position = 0  # sequence of the last snapshot sent; later events went out live
+        self.travel_cache: TravelCache = {}
+        self.joined: list[str] = []
+        self.poller: asyncio.Task | None = None
+        self.user = self.scope.get("user")
+        # Accept first: a browser only sees a close code on an open socket.
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_NOT_LOGGED_IN)
+            return
+        if not await database_sync_to_async(self.may_follow)():
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        # Join before the snapshot: an event committed after the snapshot's read is then
+        # certain to ring, and one already in the snapshot is dropped by its sequence.
+        for group in self.stream_groups():
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
+        await self.send_snapshot(reason="connect")
+        after = self._after_from_query()
+        if after is not None:
+            await self.resume(after)
+        self.poller = asyncio.create_task(self._poll_forever())
+
+    def _after_from_query(self) -> int | None:
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after")
+        if not values or not values[0].isdigit():
+            return None
+        return int(values[0])
+
+    async def disconnect(self, code: int) -> None:
+        if self.poller is not None:
+            self.poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.poller
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    # --- subclass hooks (run in a worker thread where they touch the database) -------------
+    def may_follow(self) -> bool:
+        raise NotImplementedError
+
+    def stream_groups(self) -> list[str]:
+        raise NotImplementedError
+
+    # --- client messages -------------------------------------------------------------------
+    async def receive_json(self, content: Any, **kwargs) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "resume":
+            after = content.get("after")
+            if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+                await self.send_json(
+                    {"type": "error", "code": "invalid_resume", "detail": "after must be an integer >= 0"}
+                )
+                return
+            await self.resume(after)
+        elif kind == "ping":
+            await self.send_json({"type": "pong", "sequence": self.position})
+        else:
+            await self.send_json({"type": "error", "code": "unknown_type", "detail": f"unknown message type {kind!r}"})
+
+    async def resume(self, after: int) -> None:
+        """Replay from the database after `after`, then carry on live; too far back gets a snapshot.
+
+        Events after the snapshot may already have gone out live on this connection (a resume
+        message can arrive after them): only the part before the snapshot is replayed then, so
+        nothing is sent twice. `?after=N` on the URL resumes before anything live is sent.
+        """
+        current = await database_sync_to_async(selectors.current_sequence)()
+        if after > current:
+            # The client knows a sequence this server never issued (e.g. a restored database).
+            await self.send_snapshot(reason="resume_unknown")
+            return
+        replayed = 0
+        if after < self.snapshot_position:
+            sent = await self.deliver_after(after, upto=self.snapshot_position)
+            if sent is None:
+                return  # a snapshot went out instead
+            replayed += sent
+        sent = await self.deliver_after(self.position)
+        if sent is None:
+            return
+        replayed += sent
+        await self.send_json({"type": "resumed", "after": after, "sequence": self.position, "replayed": replayed})
+
+    # --- channel layer messages ------------------------------------------------------------
+    async def mission_event(self, message: dict[str, Any]) -> None:
+        """Doorbell from `publish_event_on_commit`; events at or below our position were sent already."""
+        sequence = message.get("event", {}).get("sequence", 0)
+        if sequence <= self.position:
+            return
+        await self.deliver_after(self.position)
+
+    async def realtime_poll(self, message: dict[str, Any]) -> None:
+        await self.deliver_after(self.position)
+        await self.send_json(
+            {"type": "heartbeat", "sequence": self.position, "server_time": timezone.now().isoformat()}
+        )
+
+    async def force_disconnect(self, message: dict[str, Any]) -> None:
+        if settings.REALTIME_TEST_HOOKS:
+            await self.close(code=CLOSE_FORCED)
+
+    # --- delivery ---------------------------------------------------------------------------
+    async def send_snapshot(self, *, reason: str) -> None:
+        snapshot = await database_sync_to_async(build_snapshot)(
+            user=self.user, mission_id=self.mission_id, travel_cache=self.travel_cache, reason=reason
+        )
+        self.position = self.snapshot_position = snapshot["sequence"]
+        await self.send_json(snapshot)
+
+    async def deliver_after(self, after: int, *, upto: int | None = None) -> int | None:
+        """Send every event in scope after `after` (up to `upto`); how many, or None if a snapshot went instead."""
+        result = await database_sync_to_async(read_events_after)(
+            after=after,
+            mission_id=self.mission_id,
+            limit=settings.REALTIME_RESUME_MAX_EVENTS,
+            travel_cache=self.travel_cache,
+            upto=upto,
+        )
+        if result is None:
+            await self.send_snapshot(reason="resume_too_old")
+            return None
+        messages, position = result
+        for message in messages:
+            await self.send_json(message)
+        self.position = max(self.position, position)
+        return len(messages)
+
+    async def _poll_forever(self) -> None:
+        """Ring our own doorbell now and then, through the channel so it queues with everything else."""
+        interval = settings.REALTIME_CATCH_UP_SECONDS
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.channel_layer.send(self.channel_name, {"type": "realtime.poll"})
+            except Exception:  # noqa: BLE001 — Redis away: try again next round
+                logger.warning("catch-up poll could not be queued for %s", self.channel_name)
+
+
+class BoardConsumer(MissionStreamConsumer):
+    """`ws/board/`: coordinators only; every event of every mission."""
+
+    def may_follow(self) -> bool:
+        return roles.is_coordinator(self.user)
+
+    def stream_groups(self) -> list[str]:
+        return [BOARD_GROUP]
+
+
+class MissionConsumer(MissionStreamConsumer):
+    """`ws/missions/<id>/`: whoever may see the mission (coordinators, its team, its hospital's referrers)."""
+
+    async def connect(self) -> None:
+        self.mission_id = int(self.scope["url_route"]["kwargs"]["mission_id"])
+        await super().connect()
+
+    def may_follow(self) -> bool:
+        return selectors.mission_visible_to(self.user, self.mission_id)
+
+    def stream_groups(self) -> list[str]:
+        return [mission_group(self.mission_id)]

@@ -1,0 +1,139 @@
+/* Live stream client shared by the pages: reconnects with backoff and resumes by sequence.
+   Wire format: docs/realtime.md. Exposes window.EcmoLive. */
+(function () {
+  "use strict";
+
+  function config() {
+    const el = document.getElementById("live-config");
+    return el ? JSON.parse(el.textContent) : {};
+  }
+
+  function indicator(state, text) {
+    const el = document.getElementById("connection");
+    if (!el) return;
+    el.dataset.state = state;
+    el.querySelector(".conn-text").textContent = text;
+  }
+
+  let serverOffsetMs = 0;
+  function now() { return Date.now() + serverOffsetMs; }
+  function syncClock(iso) { if (iso) serverOffsetMs = Date.parse(iso) - Date.now(); }
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  /* Random key for Idempotency-Key; crypto.randomUUID needs a secure context, getRandomValues does not. */
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") el.className = v;
+      else if (k.startsWith("data-")) el.setAttribute(k, v);
+      else if (k === "text") el.textContent = v;
+      else el.setAttribute(k, v);
+    }
+    for (const c of children) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+
+  function duration(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+    const pad = (n) => String(n).padStart(2, "0");
+    return hh ? `${hh} h ${pad(mm)} min` : `${mm}:${pad(ss)}`;
+  }
+
+  /**
+   * Open a stream. opts: path, after (sequence the page already has, or null), onSnapshot(msg),
+   * onEvent(msg), onOpen(). The server sends a snapshot on every connect; when the page already
+   * had a position it also asks for a replay of the events after it ("resume").
+   */
+  function stream(opts) {
+    const cfg = config();
+    const initialMs = cfg.reconnectInitialMs || 1000;
+    const maxMs = cfg.reconnectMaxMs || 30000;
+    const staleMs = cfg.staleMs || 60000;
+    let ws = null, attempt = 0, timer = null, after = opts.after ?? null, resuming = false, lastHeard = Date.now();
+    const seen = new Set();
+
+    function connect() {
+      clearTimeout(timer);
+      timer = null;
+      indicator(attempt ? "reconnecting" : "connecting", attempt ? "Reconnecting…" : "Connecting…");
+      ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + opts.path);
+      ws.onopen = () => {
+        attempt = 0;
+        lastHeard = Date.now();
+        indicator("live", "Live");
+        if (after !== null) {
+          resuming = true;
+          ws.send(JSON.stringify({ type: "resume", after: after }));
+        }
+        if (opts.onOpen) opts.onOpen();
+      };
+      ws.onmessage = (e) => {
+        lastHeard = Date.now();
+        const msg = JSON.parse(e.data);
+        if (msg.type === "snapshot") {
+          syncClock(msg.server_time);
+          // On connect during a resume, the replay that follows fills the events in between.
+          if (msg.reason !== "connect") { after = msg.sequence; resuming = false; }  // replay replaced by snapshot
+          else if (!resuming) after = Math.max(after ?? 0, msg.sequence);
+          opts.onSnapshot && opts.onSnapshot(msg);
+        } else if (msg.type === "mission.event") {
+          after = Math.max(after ?? 0, msg.sequence);
+          if (seen.has(msg.sequence)) return;
+          seen.add(msg.sequence);
+          if (seen.size > 5000) seen.clear();
+          opts.onEvent && opts.onEvent(msg);
+        } else if (msg.type === "resumed") {
+          after = Math.max(after ?? 0, msg.sequence);
+          resuming = false;
+        } else if (msg.type === "heartbeat") {
+          syncClock(msg.server_time);
+          if (!resuming) after = Math.max(after ?? 0, msg.sequence);
+        }
+      };
+      ws.onclose = (e) => {
+        ws = null;
+        resuming = false;
+        if (e.code === 4401) {
+          indicator("denied", "Logged out");
+          location.href = "/login/?next=" + encodeURIComponent(location.pathname);
+          return;
+        }
+        if (e.code === 4403) { indicator("denied", "No access"); return; }
+        schedule();
+      };
+    }
+
+    function schedule() {
+      if (timer) return;
+      const base = Math.min(maxMs, initialMs * Math.pow(2, attempt));
+      const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+      attempt += 1;
+      indicator(navigator.onLine === false ? "offline" : "reconnecting",
+        (navigator.onLine === false ? "Offline — " : "Reconnecting — ") + "retry in " + Math.ceil(delay / 1000) + " s");
+      timer = setTimeout(connect, delay);
+    }
+
+    window.addEventListener("online", () => { if (!ws) { attempt = 0; connect(); } });
+    // A socket that went silent (no heartbeat) is dead even if the browser has not noticed.
+    setInterval(() => { if (ws && ws.readyState === 1 && Date.now() - lastHeard > staleMs) ws.close(); }, 5000);
+    connect();
+    return { position: () => after, close: () => { if (ws) { ws.onclose = null; ws.close(); } clearTimeout(timer); } };
+  }
+
+  window.EcmoLive = { config, stream, indicator, now, syncClock, csrfToken, newKey, h, duration };
+})();

@@ -1,0 +1,83 @@
+"""The coordinators' board in a real browser: live updates, and no lost update across a dropped socket."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from dispatch.models import MissionStatus
+from dispatch.realtime.events import BOARD_GROUP
+from tests import factories
+from tests.browser.conftest import api, group_send
+
+pytestmark = [pytest.mark.browser]
+S = MissionStatus
+
+
+@pytest.fixture
+def coordinator(committed_db):
+    user = factories.make_coordinator(username="cora")
+    # The server process keeps Django's default hashers, so store a hash it knows.
+    user.password = make_password("board-pass-2026", hasher=PBKDF2PasswordHasher())
+    user.save(update_fields=["password"])
+    return user
+
+
+@pytest.fixture
+def mission(committed_db):
+    return factories.MissionFactory(status=S.TEAM_READY, referring_hospital=factories.regional_hospital("SBMS"))
+
+
+def _card(page, mission):
+    return page.locator(f'.mission-card[data-mission-id="{mission.pk}"]')
+
+
+def test_coordinator_logs_in_and_sees_an_api_transition_within_2s(browser, server, coordinator, mission):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "/")
+    page.fill("input[name=username]", "cora")
+    page.fill("input[name=password]", "board-pass-2026")
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/board/")
+    card = _card(page, mission)
+    expect(card.locator(".status")).to_have_text("Team ready")
+    expect(card.locator(".hospital")).to_contain_text("Murska Sobota")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+
+    path = f"/api/v1/missions/{mission.pk}/transitions/"
+    status, _body = api(server, coordinator, "POST", path, {"to": S.EN_ROUTE_OUT})
+
+    assert status == 200
+    expect(card.locator(".status")).to_have_text("Team en route to patient", timeout=2000)
+    expect(card).to_have_attribute("data-status", S.EN_ROUTE_OUT, timeout=2000)
+    context.close()
+
+
+def test_board_reconnects_after_server_drop_and_shows_both_missed_transitions(open_page, server, coordinator, mission):
+    page = open_page(coordinator, "/board/")
+    card = _card(page, mission)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    expect(card).to_have_attribute("data-status", S.TEAM_READY)
+
+    group_send(BOARD_GROUP, {"type": "force.disconnect"})
+    expect(page.locator("#connection")).not_to_have_attribute("data-state", "live", timeout=2000)
+    sequences = []
+    for to in (S.EN_ROUTE_OUT, S.ON_SITE):
+        status, body = api(server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/transitions/", {"to": to})
+        assert status == 200
+        sequences.append(body["event"]["sequence"])
+
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=5000)
+    expect(card).to_have_attribute("data-status", S.ON_SITE, timeout=3000)
+    for sequence in sequences:  # both events replayed onto the card, each once
+        expect(card.locator(f'.log [data-sequence="{sequence}"]')).to_have_count(1)
+
+
+def test_overdue_phase_is_highlighted(open_page, coordinator, committed_db):
+    late = factories.MissionFactory(status=S.REQUESTED, status_changed_at=timezone.now() - timedelta(hours=2))
+    page = open_page(coordinator, "/board/")
+
+    expect(_card(page, late)).to_have_attribute("data-overdue", "true")

@@ -1,0 +1,77 @@
+"""Pages: each role lands on its page, and nobody sees a mission they may not see."""
+
+import pytest
+
+from dispatch.models import MissionStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def missions(db):
+    return {
+        "own": factories.MissionFactory(referring_hospital=factories.regional_hospital("SBMS")),
+        "other": factories.MissionFactory(referring_hospital=factories.regional_hospital("SBCE")),
+    }
+
+
+def _client(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_anonymous_is_sent_to_login(client):
+    assert client.get("/board/").url.startswith("/login/")
+
+
+def test_coordinator_home_is_the_board(client, coordinator):
+    assert _client(client, coordinator).get("/").url == "/board/"
+
+
+def test_team_member_home_is_the_phone_page(client, team_member):
+    assert _client(client, team_member).get("/").url == "/team/"
+
+
+def test_referrer_home_lists_only_their_hospitals_missions(client, referrer, missions):
+    body = _client(client, referrer).get("/").content.decode()
+
+    assert missions["own"].code in body and f"/missions/{missions['own'].pk}/" in body
+    assert missions["other"].code not in body
+
+
+@pytest.mark.parametrize("who", ["referrer", "team_member"])
+def test_board_is_for_coordinators_only(client, who, request):
+    assert _client(client, request.getfixturevalue(who)).get("/board/").status_code == 403
+
+
+def test_phone_page_is_not_for_referrers(client, referrer):
+    assert _client(client, referrer).get("/team/").status_code == 403
+
+
+def test_board_page_carries_its_live_settings(client, coordinator, settings):
+    settings.BOARD_PHASE_EXPECTED_MINUTES = {"requested": 7}
+
+    response = _client(client, coordinator).get("/board/")
+
+    assert response.context["live"]["stream"] == "/ws/board/"
+    assert response.context["live"]["expectedMinutes"] == {"requested": 7}
+
+
+def test_timeline_of_another_hospitals_mission_is_404(client, referrer, missions):
+    assert _client(client, referrer).get(f"/missions/{missions['other'].pk}/").status_code == 404
+
+
+def test_timeline_shows_events_and_resumes_after_the_last(client, referrer, coordinator, missions):
+    from dispatch.models import EventSource
+    from dispatch.services.missions import transition_mission
+
+    result = transition_mission(
+        mission_id=missions["own"].pk, to_status=MissionStatus.UNDER_REVIEW, actor=coordinator, source=EventSource.WEB
+    )
+
+    response = _client(client, referrer).get(f"/missions/{missions['own'].pk}/")
+
+    assert response.status_code == 200
+    assert f'data-sequence="{result.event.sequence}"' in response.content.decode()
+    assert response.context["live"]["after"] == result.event.sequence
