@@ -19,7 +19,9 @@ def seed(static: int = 20, walking: int = 30) -> tuple[str, list[int], list[int]
     coordinator = factories.make_coordinator(username="bench-coordinator")
     token = Token.objects.create(user=coordinator).key
     mixed = [MissionStatus.REQUESTED, MissionStatus.UNDER_REVIEW, MissionStatus.ON_SITE, MissionStatus.ON_ECMO]
-    static_ids = [factories.MissionFactory(status=mixed[i % len(mixed)], created_by=coordinator).pk for i in range(static)]
+    static_ids = [
+        factories.MissionFactory(status=mixed[i % len(mixed)], created_by=coordinator).pk for i in range(static)
+    ]
     walking_ids = [
         factories.MissionFactory(status=MissionStatus.TEAM_READY, created_by=coordinator).pk for _ in range(walking)
     ]
