@@ -71,7 +71,23 @@ def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
     ]
     after = events[-1]["event"].sequence if events else selectors.current_sequence()
     live = _live_config(stream=f"/ws/missions/{mission.pk}/", after=after, missionId=mission.pk)
-    return render(request, "dispatch/mission.html", {"mission": mission, "events": events, "live": live})
+    actions = []
+    if roles.is_coordinator(request.user):
+        actions = [
+            {"to": to, "label": labels[to], "needs_reason": to in statuses.REASON_REQUIRED}
+            for to in sorted(statuses.allowed_next(mission.status), key=list(labels).index)
+        ]
+    return render(
+        request,
+        "dispatch/mission.html",
+        {
+            "mission": mission,
+            "events": events,
+            "live": live,
+            "actions": actions,
+            "has_referral": hasattr(mission, "referral"),
+        },
+    )
 
 
 @login_required

@@ -11,6 +11,7 @@ ERRORS = {
     "403": "Your role may not do this.",
     "404": "Not found, or not yours to see.",
     "409": "Conflicts with the current state (e.g. an illegal transition; names the allowed ones).",
+    "415": "The request body's media type is not accepted; send JSON.",
     "429": "Too many requests; retry after the Retry-After header.",
     "503": "A dependency (database) is unavailable; nothing was changed; retry.",
 }

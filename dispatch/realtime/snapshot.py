@@ -16,6 +16,7 @@ from dispatch import selectors
 from dispatch.models import Mission, Support
 from dispatch.notifications.selectors import role_coverage
 from dispatch.realtime.events import serialize_event
+from dispatch.referrals.selectors import referral_summary
 from dispatch.statuses import PHASE_TIMESTAMPS
 from hospitals.selectors import travel_between
 
@@ -50,6 +51,7 @@ def travel_for(mission: Mission, cache: TravelCache) -> dict | None:
 def mission_summaries(missions: list[Mission], *, travel_cache: TravelCache | None) -> dict[int, dict[str, Any]]:
     """Summaries keyed by mission id; travel is left out (None) when no cache is given."""
     coverage = role_coverage([m.pk for m in missions]) if missions else {}
+    referrals = referral_summary([m.pk for m in missions]) if missions else {}
     return {
         m.pk: {
             "id": m.pk,
@@ -67,6 +69,8 @@ def mission_summaries(missions: list[Mission], *, travel_cache: TravelCache | No
             "required_roles": list(m.required_roles),
             "coverage": coverage.get(m.pk, {}),
             "travel": travel_for(m, travel_cache) if travel_cache is not None else None,
+            # Decision support for the card: scores, missing inputs, EOLIA; None without a referral.
+            "referral": referrals.get(m.pk),
         }
         for m in missions
     }

@@ -75,3 +75,25 @@ def test_timeline_shows_events_and_resumes_after_the_last(client, referrer, coor
     assert response.status_code == 200
     assert f'data-sequence="{result.event.sequence}"' in response.content.decode()
     assert response.context["live"]["after"] == result.event.sequence
+
+
+def test_coordinator_gets_decision_buttons_for_a_mission_under_review(client, coordinator):
+    mission = factories.MissionFactory(status=MissionStatus.UNDER_REVIEW)
+
+    body = _client(client, coordinator).get(f"/missions/{mission.pk}/").content.decode()
+
+    for to in ("team_activated", "conventional_transfer", "advice_given", "declined"):
+        assert f'data-to="{to}"' in body
+    assert 'data-to="on_site"' not in body
+
+
+def test_referrer_gets_no_decision_buttons(client, referrer, missions):
+    body = _client(client, referrer).get(f"/missions/{missions['own'].pk}/").content.decode()
+
+    assert "coordinator-actions" not in body
+
+
+def test_referrer_home_offers_a_new_referral(client, referrer):
+    body = _client(client, referrer).get("/").content.decode()
+
+    assert "/referrals/new/" in body

@@ -17,6 +17,17 @@
     return `${t.recommended === "road" ? "Road" : t.recommended === "helicopter" ? "Helicopter" : t.recommended}: ${km} km · ${min} min`;
   }
 
+  function referralText(r) {
+    if (!r) return "No structured referral";
+    const scores = Object.entries(r.scores || {})
+      .map(([name, s]) => `${name.toUpperCase()} ${s.score === null ? "?" : s.score}${s.risk_class ? " (" + s.risk_class + ")" : ""}`);
+    const parts = [scores.join(" · ") || "No score"];
+    if (r.eolia) parts.push("EOLIA " + r.eolia.replace("_", " "));
+    parts.push(r.missing_count ? `${r.missing_count} missing for decision` : "complete");
+    if ((r.absolute_contraindications || []).length) parts.push("ABSOLUTE CONTRAINDICATION");
+    return parts.join(" · ");
+  }
+
   function card(m) {
     const coverage = h("ul", { class: "coverage" });
     for (const role of m.required_roles) {
@@ -39,6 +50,7 @@
       h("div", { class: "requested muted" }, "Requested ", h("span", { class: "since-request", "data-since": m.requested_at }), " ago"),
       coverage,
       h("div", { class: "travel" }, travelText(m.travel)),
+      h("div", { class: "referral" + (m.referral && m.referral.missing_count ? " incomplete" : "") }, referralText(m.referral)),
       log);
   }
 

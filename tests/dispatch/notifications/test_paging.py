@@ -109,8 +109,11 @@ def test_twilio_5xx_is_retried_and_sent_once(twilio):
     twilio.respond_next(500, times=2)
     mission = activate()
     twilio.phone(phone_of(primary)).expect_sms(contains=mission.code)
-    assert len(twilio.messages) == 1
-    assert [r.status for r in twilio.requests][:3] == [500, 500, 201]
+    # The referrer's decision SMS shares the fake, so the two 500s may fall on either message.
+    assert [r.status for r in twilio.requests].count(500) == 2
+    recipients = [m.to for m in twilio.messages]
+    assert recipients.count(phone_of(primary)) == 1
+    assert len(recipients) == len(set(recipients))
 
 
 def test_permanent_error_skips_the_channel_and_shows_on_the_timeline(twilio):
