@@ -6,7 +6,6 @@ layer as the test process, with the realtime test hook (force.disconnect) switch
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,16 +22,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from tests import chromium
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PHONE = {"width": 390, "height": 844}
 
 
@@ -100,11 +92,8 @@ def server(django_db_setup, django_db_blocker) -> str:
 def browser():
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed (scripts/test.sh installs it)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = chromium.launch(p)
         yield browser
         browser.close()
 

@@ -1,24 +1,15 @@
 """A referring doctor presents a patient through the web form in real headless Chromium."""
 
 import re
-import shutil
 from contextlib import contextmanager
 
 import pytest
 
 from dispatch.referrals.models import Referral
-from tests import factories
+from tests import chromium, factories
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 10_000
 
 
@@ -28,11 +19,8 @@ def phone_browser():
     event loop (and greenlets) in this thread, which would give the test a second database connection."""
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed (scripts/test.sh installs it)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = chromium.launch(p)
         try:
             page = browser.new_page(viewport={"width": 412, "height": 915})
             page.set_default_timeout(TIMEOUT_MS)
