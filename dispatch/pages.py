@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from dispatch import roles, selectors, statuses
 from dispatch.models import MissionStatus, TeamRole
@@ -81,6 +83,7 @@ def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
         request,
         "dispatch/mission.html",
         {
+            "travel": _travel_rows(mission),
             "mission": mission,
             "events": events,
             "live": live,
@@ -88,6 +91,38 @@ def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
             "has_referral": hasattr(mission, "referral"),
         },
     )
+
+
+def _travel_rows(mission) -> dict:
+    """Outbound and return estimates per mode, and the expected arrival while travelling."""
+    from hospitals.selectors import mission_travel
+
+    travel = mission_travel(mission)
+    rows = []
+    for leg, label in (("outbound", _("Team to patient")), ("return", _("Patient to centre"))):
+        estimates = travel[leg]["estimates"]
+        rows.append(
+            {
+                "label": label,
+                "recommended": travel[leg]["recommended"],
+                "modes": [
+                    {
+                        "mode": mode,
+                        "minutes": e["duration_min"],
+                        "km": e["distance_km"],
+                        "available": e["available"],
+                        "reason": e.get("unavailable_reason") or e.get("fallback_reason") or "",
+                    }
+                    for mode, e in estimates.items()
+                ],
+            }
+        )
+    return {
+        "legs": rows,
+        "expected_arrival": parse_datetime(travel["expected_arrival"]) if travel["expected_arrival"] else None,
+        "basis": travel["expected_arrival_basis"],
+        "remaining_km": travel["remaining_km"],
+    }
 
 
 @login_required

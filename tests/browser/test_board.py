@@ -81,3 +81,23 @@ def test_overdue_phase_is_highlighted(open_page, coordinator, committed_db):
     page = open_page(coordinator, "/board/")
 
     expect(_card(page, late)).to_have_attribute("data-overdue", "true")
+
+
+def test_board_raises_the_alarm_for_an_uncovered_role_and_a_silent_paging_engine(open_page, coordinator):
+    from dispatch.models import TeamRole
+    from dispatch.notifications.models import Shift
+
+    now = timezone.now()
+    for role in TeamRole.values:
+        if role != TeamRole.PERFUSIONIST:
+            member = factories.make_team_member(role)
+            Shift.objects.create(
+                member=member, team_role=role, tier="primary", starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(hours=24),
+            )
+
+    page = open_page(coordinator, "/board/")
+
+    expect(page.locator('.role-readiness[data-role="perfusionist"]')).to_have_attribute("data-state", "uncovered")
+    expect(page.locator('.role-readiness[data-role="nurse"]')).to_have_attribute("data-state", "covered")
+    expect(page.locator("#paging-heartbeat")).to_have_attribute("data-stale", "true")

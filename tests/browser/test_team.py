@@ -116,3 +116,26 @@ def test_team_member_accepts_the_alert_then_departs(open_page, server, member, c
     expect(page.locator(".alert")).to_have_count(0)
     page.locator("#next-phase").click(timeout=12000)
     wait_for(lambda: _status(mission) == S.EN_ROUTE_OUT)
+
+
+def test_member_who_consents_shares_position_while_travelling(browser, server, member, committed_db):
+    from dispatch.tracking.models import Position
+    from tests.browser.conftest import PHONE, login_cookie
+
+    travelling = factories.MissionFactory(status=S.EN_ROUTE_OUT, required_roles=[TeamRole.ECMO_PHYSICIAN])
+    factories.assign(travelling, member)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.grant_permissions(["geolocation"], origin=server)
+    context.set_geolocation({"latitude": 46.30, "longitude": 15.20})
+    context.add_cookies([login_cookie(member, server)])
+    page = context.new_page()
+    page.goto(server + "/team/")
+    consent = page.locator("#share-position-consent")
+    expect(page.locator("#share-position")).to_be_visible()
+    assert Position.objects.filter(mission=travelling).count() == 0  # nothing without consent
+
+    consent.check()
+
+    wait_for(lambda: Position.objects.filter(mission=travelling, member=member).exists())
+    expect(page.locator("#position-state")).to_contain_text("expected arrival")
+    context.close()

@@ -97,3 +97,12 @@ def test_referrer_home_offers_a_new_referral(client, referrer):
     body = _client(client, referrer).get("/").content.decode()
 
     assert "/referrals/new/" in body
+
+
+def test_mission_page_shows_outbound_and_return_estimates(client, coordinator):
+    mission = factories.MissionFactory(status=MissionStatus.TEAM_READY)
+
+    body = _client(client, coordinator).get(f"/missions/{mission.pk}/").content.decode()
+
+    assert "Team to patient" in body and "Patient to centre" in body
+    assert 'data-mode="road"' in body and "(recommended)" in body

@@ -1,0 +1,45 @@
+/* Board header: is the paging engine alive, and is every team role covered now and for the next hours?
+   A stale heartbeat or an uncovered role is an alarm before any mission needs the team. */
+(function () {
+  "use strict";
+  const L = window.EcmoLive, cfg = L.config(), h = L.h;
+  const beat = document.getElementById("paging-heartbeat");
+  const roster = document.getElementById("roster-readiness");
+  const EVERY_MS = 15000;
+
+  async function getJson(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(String(response.status));
+    return response.json();
+  }
+
+  async function refresh() {
+    try {
+      const hb = await getJson("/api/v1/paging/heartbeat/");
+      beat.dataset.stale = hb.stale ? "true" : "false";
+      beat.textContent = hb.last_run_at === null
+        ? "PAGING ENGINE HAS NEVER RUN"
+        : hb.stale
+          ? `PAGING ENGINE STALE: last ran ${L.duration(hb.age_s * 1000)} ago`
+          : `Paging engine ran ${L.duration(hb.age_s * 1000)} ago`;
+    } catch (err) {
+      beat.dataset.stale = "unknown";
+      beat.textContent = "Paging engine: status unavailable";
+    }
+    try {
+      const r = await getJson("/api/v1/roster/readiness/");
+      roster.replaceChildren(...Object.entries(r.roles).map(([role, info]) => {
+        const state = !info.covered_now ? "uncovered" : info.covered_next_hours ? "covered" : "gap-ahead";
+        const who = info.on_call_now.length ? info.on_call_now.join(", ") : "nobody reachable on call";
+        const label = (cfg.roleLabels || {})[role] || role;
+        const ahead = info.covered_next_hours ? "" : ` · gap within ${r.horizon_h} h`;
+        return h("li", { class: "role-readiness " + state, "data-role": role, "data-state": state }, `${label}: ${who}${ahead}`);
+      }));
+    } catch (err) {
+      roster.replaceChildren(h("li", { class: "role-readiness unknown" }, "Roster readiness unavailable"));
+    }
+  }
+
+  refresh();
+  setInterval(refresh, EVERY_MS);
+})();
