@@ -150,9 +150,11 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an expired or missing login is then a 401 (not a 403), so the phone page
+    # knows to log in again and keeps its queued taps instead of dropping them.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -383,3 +383,10 @@ def test_mission_detail_shows_outbound_and_return_estimates(coordinator_api):
 
     assert travel["outbound"]["estimates"]["road"]["duration_min"] > 0
     assert travel["return"]["estimates"]["road"]["duration_min"] > 0
+
+
+def test_missing_login_is_a_401_so_phones_know_to_log_in_again():
+    response = APIClient().post("/api/v1/missions/1/transitions/", {"to": "on_site"}, format="json")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
