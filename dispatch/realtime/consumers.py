@@ -1,8 +1,9 @@
 """Live mission streams: a snapshot on connect, then every event in sequence, none missed, none twice.
 
-The channel layer is at-most-once and unordered across processes, so a broadcast is only a
-doorbell: on each one the stream reads the events after the last sequence it delivered from
-the database and sends them in order. The same read serves `resume` and a periodic catch-up
+The channel layer is at-most-once and unordered across processes: a broadcast that directly
+follows what the stream has delivered is forwarded as is; any other is a doorbell, on which
+the stream reads the events after the last sequence it delivered from the database and sends
+them in order. The same read serves `resume` and a periodic catch-up
 that covers a lost doorbell. Messages are handled one at a time per connection, so the
 "last delivered" position needs no lock. Wire format: docs/realtime.md.
 """
@@ -123,9 +124,20 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
 
     # --- channel layer messages ------------------------------------------------------------
     async def mission_event(self, message: dict[str, Any]) -> None:
-        """Doorbell from `publish_event_on_commit`; events at or below our position were sent already."""
-        sequence = message.get("event", {}).get("sequence", 0)
+        """From `publish_event_on_commit`: forward it if nothing before it is missing, else catch up.
+
+        `after` is the previous event in this stream's scope; once we have delivered up to it,
+        this event is the next one, so the ready-made message goes out without a database read
+        (200 boards, one read each per event, would cost seconds). Otherwise it is a doorbell.
+        """
+        event = message.get("event", {})
+        sequence = event.get("sequence", 0)
         if sequence <= self.position:
+            return
+        after = message.get("after")
+        if after is not None and after <= self.position and "mission" in event:
+            await self.send_json(event)
+            self.position = sequence
             return
         await self.deliver_after(self.position)
 

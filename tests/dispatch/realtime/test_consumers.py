@@ -312,3 +312,36 @@ async def test_malformed_resume_is_answered_with_an_error(world):
 
     assert (await receive(communicator))["code"] == "invalid_resume"
     await communicator.disconnect()
+
+
+async def test_next_event_is_forwarded_as_broadcast_without_a_database_read(world):
+    communicator = await open_stream("/ws/board/", world.coordinator)
+    snapshot = await receive(communicator)
+    position = snapshot["sequence"]
+    ready_made = {"type": "mission.event", "sequence": position + 1, "mission": {"marker": "from the broadcast"}}
+
+    await get_channel_layer().group_send(BOARD_GROUP, {"type": "mission.event", "event": ready_made, "after": position})
+
+    # No such event is in the database: only forwarding can deliver it.
+    assert await receive(communicator) == ready_made
+    await communicator.disconnect()
+
+
+async def test_broadcast_after_a_lost_one_is_read_from_the_database_in_order(world):
+    communicator = await open_stream("/ws/board/", world.coordinator)
+    await receive(communicator)
+
+    @sync_to_async
+    def move_without_broadcast():
+        from unittest import mock
+
+        with mock.patch("dispatch.realtime.events._send"):
+            return move.__wrapped__(world.a, S.EN_ROUTE_OUT, world.coordinator)
+
+    lost = await move_without_broadcast()
+    delivered = await move(world.a, S.ON_SITE, world.coordinator)
+
+    first, second = await receive(communicator), await receive(communicator)
+    assert [first["sequence"], second["sequence"]] == [lost.event.sequence, delivered.event.sequence]
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
