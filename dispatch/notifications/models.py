@@ -135,6 +135,7 @@ class Purpose(models.TextChoices):
     PAGE = "page", _("Page")
     UNCOVERED = "uncovered", _("Role uncovered (to coordinator)")
     ROSTER_GAP = "roster_gap", _("Roster gap (to coordinator)")
+    STAND_DOWN = "stand_down", _("Role covered: stand down")
 
 
 # Delivery statuses in the order they may happen; a status only ever moves to a higher rank.

@@ -29,6 +29,7 @@ from dispatch.notifications.services.escalation import (
     page_people,
     policy_snapshot,
     schedule_step,
+    stand_down_others,
     stop_escalation,
 )
 from dispatch.notifications.services.locks import lock_alert
@@ -138,9 +139,10 @@ def accept_alert(
         now = timezone.now()
         alert.state, alert.accepted_by, alert.closed_at = AlertState.ACCEPTED, member, now
         stop_escalation(alert)
-        alert.save()
         recipient.response, recipient.responded_at, recipient.responded_via = Response.ACCEPTED, now, via
         recipient.save()
+        deliver_on_commit(stand_down_others(mission=mission, alert=alert))
+        alert.save()
         MissionAssignment.objects.create(mission=mission, member=member, team_role=alert.team_role)
         record_event(
             mission=mission,

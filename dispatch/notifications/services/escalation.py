@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dispatch.models import EventSource, Mission
 from dispatch.notifications import selectors
@@ -228,6 +229,48 @@ def _mark_uncovered(*, mission: Mission, alert: Alert, step: int) -> list[int]:
         note=body,
         payload={"alert_id": alert.pk, "team_role": alert.team_role},
     )
+    return ids
+
+
+def stand_down_others(*, mission: Mission, alert: Alert) -> list[int]:
+    """The role is covered: tell everyone else paged for it, who has not answered, to stand down.
+
+    A backup woken at 3 a.m. must not drive in for a role someone already took. Caller holds
+    the alert lock; the SMS go out on commit.
+    """
+    from dispatch.models import TeamRole
+
+    waiting = (
+        AlertRecipient.objects.filter(alert=alert, response=Response.NONE)
+        .exclude(member_id=alert.accepted_by_id)
+        .select_related("member", "member__profile")
+    )
+    covered_by = selectors._name(alert.accepted_by) if alert.accepted_by else _("a colleague")
+    body = _("%(code)s: the %(role)s role is covered by %(name)s. You can stand down. Thank you.") % {
+        "code": mission.code,
+        "role": TeamRole(alert.team_role).label,
+        "name": covered_by,
+    }
+    people = [r.member for r in waiting if not selectors.channels_for(r.member)["sms"]]
+    if not people:
+        return []
+    alert.run_count += 1
+    ids = []
+    for person in people:
+        notification, _created = Notification.objects.get_or_create(
+            alert=alert,
+            run=alert.run_count,
+            channel=Channel.SMS,
+            recipient=person,
+            attempt=1,
+            defaults={
+                "step": alert.step_index,
+                "to_number": selectors.phone_of(person),
+                "body": body,
+                "purpose": Purpose.STAND_DOWN,
+            },
+        )
+        ids.append(notification.pk)
     return ids
 
 

@@ -192,3 +192,18 @@ def test_reply_naming_a_mission_code_answers_that_mission(twilio, settings):
     phone.expect_sms(contains=first.code).expect_sms(contains=second.code)
     phone.reply(f"1 {first.code}").expect_sms(contains=f"Confirmed: you are the ECMO physician for {first.code}")
     assert alert_of(first).state == AlertState.ACCEPTED and alert_of(second).state == AlertState.PAGING
+
+
+def test_backup_still_paged_is_told_to_stand_down_when_the_primary_accepts(twilio, settings):
+    settings.ESCALATION_SMS_WAIT_S = 0.3
+    settings.ESCALATION_CALL_WAIT_S = 0.3
+    primary, backup = on_call(), on_call(tier="backup")
+    twilio.set_call_outcome(phone_of(primary), "no-answer")
+    mission = activate()
+    primary_phone = twilio.phone(phone_of(primary)).expect_sms(contains=mission.code)
+    twilio.phone(phone_of(backup)).expect_sms(contains=mission.code, timeout=8)
+
+    primary_phone.reply("1")
+
+    twilio.phone(phone_of(backup)).expect_sms(contains="stand down", timeout=5)
+    assert not [m for m in twilio.messages if m.to == phone_of(primary) and "stand down" in m.body]
