@@ -72,8 +72,10 @@ def _wait_http(url: str, timeout: float = 30) -> None:
 
 
 @contextmanager
-def daphne(env: dict[str, str], workers: int = int(os.environ.get("BENCH_WEB_WORKERS", "2"))):
-    port = free_port()
+def daphne(env: dict[str, str], workers: int = int(os.environ.get("BENCH_WEB_WORKERS", "2")),
+           port: int | None = None):
+    """Serve on `port` (chosen beforehand when the env must name the URL, e.g. PUBLIC_BASE_URL)."""
+    port = port or free_port()
     proc = subprocess.Popen(
         [str(VENV_BIN / "python"), "scripts/serve.py", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
