@@ -210,6 +210,9 @@ TWILIO_HTTP_TIMEOUT_S = env.float("TWILIO_HTTP_TIMEOUT_S", default=10.0)
 TWILIO_SEND_ATTEMPTS = env.int("TWILIO_SEND_ATTEMPTS", default=4)
 TWILIO_RETRY_BASE_S = env.float("TWILIO_RETRY_BASE_S", default=0.5)
 TWILIO_RETRY_MAX_S = env.float("TWILIO_RETRY_MAX_S", default=4.0)
+# A page whose request timed out may still have gone out: wait this long for Twilio's status
+# callback before sending it again (a resend counts against TWILIO_SEND_ATTEMPTS).
+TWILIO_UNCONFIRMED_GRACE_S = env.float("TWILIO_UNCONFIRMED_GRACE_S", default=20.0)
 # Default escalation policy (a role's EscalationPolicy row overrides it; copied onto each alert).
 ESCALATION_SMS_WAIT_S = env.int("ESCALATION_SMS_WAIT_S", default=60)
 ESCALATION_CALL_WAIT_S = env.int("ESCALATION_CALL_WAIT_S", default=90)

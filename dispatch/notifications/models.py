@@ -140,11 +140,14 @@ class Purpose(models.TextChoices):
 
 # Delivery statuses in the order they may happen; a status only ever moves to a higher rank.
 PENDING = "pending"
+# Handed to the provider, answer not yet recorded: a worker that dies mid-request leaves this,
+# never "pending", so nothing resends blindly; the status callback or reconcile settles it.
+CLAIMED = "claimed"
 ERROR = "error"  # the provider refused it or never answered: it never left
 SKIPPED = "skipped"
-SMS_RANK = {PENDING: 0, "accepted": 1, "queued": 2, "sending": 3, "sent": 4,
+SMS_RANK = {PENDING: 0, CLAIMED: 0.5, "accepted": 1, "queued": 2, "sending": 3, "sent": 4,
             "delivered": 5, "undelivered": 5, "failed": 5, ERROR: 5, SKIPPED: 5, "read": 6}
-CALL_RANK = {PENDING: 0, "queued": 1, "initiated": 2, "ringing": 3, "in-progress": 4,
+CALL_RANK = {PENDING: 0, CLAIMED: 0.5, "queued": 1, "initiated": 2, "ringing": 3, "in-progress": 4,
              "completed": 5, "busy": 5, "no-answer": 5, "failed": 5, "canceled": 5, ERROR: 5, SKIPPED: 5}
 SMS_FAILED = frozenset({"undelivered", "failed", ERROR, SKIPPED})
 CALL_FINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled", ERROR, SKIPPED})

@@ -65,6 +65,7 @@ def sms_status(request: HttpRequest, notification_id: int) -> HttpResponse:
         notification_id=notification_id,
         status=request.POST.get("MessageStatus") or request.POST.get("SmsStatus", ""),
         error_code=int(code) if code and code.isdigit() else None,
+        sid=request.POST.get("MessageSid", ""),
     )
     return HttpResponse(status=204)
 
@@ -76,6 +77,7 @@ def call_status(request: HttpRequest, notification_id: int) -> HttpResponse:
         notification_id=notification_id,
         status=request.POST.get("CallStatus", ""),
         error_code=int(code) if code and code.isdigit() else None,
+        sid=request.POST.get("CallSid", ""),
     )
     return HttpResponse(status=204)
 

@@ -9,7 +9,11 @@ from django.utils.module_loading import import_string
 
 @dataclass(frozen=True)
 class SendResult:
-    """What the provider said. ``ok`` False with ``permanent`` True: never retry this channel here."""
+    """What the provider said. ``ok`` False with ``permanent`` True: never retry this channel here.
+
+    ``unknown``: the request may have reached the provider (e.g. it timed out after sending), so
+    sending again could page twice; the status callback will say whether it went out.
+    """
 
     ok: bool
     sid: str | None = None
@@ -17,6 +21,7 @@ class SendResult:
     error_code: int | None = None
     error_reason: str = ""
     permanent: bool = False
+    unknown: bool = False
 
 
 class Backend(Protocol):

@@ -1,7 +1,10 @@
 """Real SMS and voice calls through the twilio library (Messages and Calls APIs).
 
-5xx, 429 and network timeouts are retried with bounded exponential backoff; anything else
-is answered at once, sorted into permanent (skip this channel for the person) or not.
+5xx, 429 and failures to connect are retried with bounded exponential backoff. A request that
+timed out or broke after it was sent may have been carried out, so it is not repeated here:
+the result is "unknown" and the status callback (or, failing that, reconcile after
+TWILIO_UNCONFIRMED_GRACE_S) settles it. Anything else is answered at once, sorted into
+permanent (skip this channel for the person) or not.
 """
 
 import logging
@@ -33,7 +36,14 @@ def make_client() -> Client:
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, TwilioRestException):
         return exc.status == 429 or exc.status >= 500
-    return isinstance(exc, requests.exceptions.RequestException)
+    return isinstance(exc, requests.exceptions.ConnectTimeout)
+
+
+def _maybe_sent(exc: Exception) -> bool:
+    """The request left: a timeout or broken connection after sending may hide a created page."""
+    return isinstance(exc, requests.exceptions.RequestException) and not isinstance(
+        exc, requests.exceptions.ConnectTimeout
+    )
 
 
 class TwilioBackend:
@@ -50,6 +60,11 @@ class TwilioBackend:
                 return SendResult(ok=True, sid=resource.sid, status=resource.status or "queued")
             except (TwilioRestException, requests.exceptions.RequestException) as exc:
                 code = getattr(exc, "code", None)
+                if _maybe_sent(exc):
+                    logger.warning("%s: no answer (%s); waiting for Twilio's callback instead of resending",
+                                   what, type(exc).__name__)
+                    reason = f"No answer from Twilio: {type(exc).__name__}"
+                    return SendResult(ok=False, unknown=True, error_reason=reason)
                 if not _retryable(exc):
                     return SendResult(
                         ok=False,

@@ -14,6 +14,7 @@ from dispatch.models import EventSource
 from dispatch.notifications import errors, selectors
 from dispatch.notifications.backends import get_backend
 from dispatch.notifications.models import (
+    CLAIMED,
     ERROR,
     OPEN_STATES,
     PENDING,
@@ -56,7 +57,12 @@ def move_status(notification: Notification, status: str, *, error_code: int | No
 
 
 def deliver(*, notification_id: int) -> None:
-    """Send one pending notification through the configured backend (retries live there)."""
+    """Send one pending notification through the configured backend (retries live there).
+
+    The row is claimed and committed *before* the provider is asked, and the answer recorded in
+    a second transaction: a worker killed in between leaves a claimed row that only the status
+    callback or `resolve_unconfirmed` settles — never a pending one that would be sent twice.
+    """
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status != PENDING:
@@ -71,33 +77,67 @@ def deliver(*, notification_id: int) -> None:
             return
         backend = get_backend()
         notification.backend = backend.name
-        if notification.channel == Channel.SMS:
-            result = backend.send_sms(
-                to=notification.to_number,
-                body=notification.body,
-                status_callback=webhook_url("sms-status", notification.pk),
-            )
-        else:
-            ring = (notification.alert.policy.get("ring_timeout_s") if notification.alert else None) or 25
-            result = backend.place_call(
-                to=notification.to_number,
-                twiml_url=webhook_url("voice", notification.pk),
-                status_callback=webhook_url("call-status", notification.pk),
-                ring_timeout_s=ring,
-            )
+        notification.error_reason = ""  # this attempt's outcome is not known yet
+        move_status(notification, CLAIMED)
+        notification.save()
+        ring = (notification.alert.policy.get("ring_timeout_s") if notification.alert else None) or 25
+    if notification.channel == Channel.SMS:
+        result = backend.send_sms(
+            to=notification.to_number,
+            body=notification.body,
+            status_callback=webhook_url("sms-status", notification.pk),
+        )
+    else:
+        result = backend.place_call(
+            to=notification.to_number,
+            twiml_url=webhook_url("voice", notification.pk),
+            status_callback=webhook_url("call-status", notification.pk),
+            ring_timeout_s=ring,
+        )
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification_id)
         if result.ok:
-            notification.provider_sid = result.sid
+            notification.provider_sid = notification.provider_sid or result.sid
             move_status(notification, result.status or "queued")
+        elif result.unknown:
+            notification.error_reason = result.error_reason  # stays claimed until the provider tells
         else:
             move_status(notification, ERROR, error_code=result.error_code, reason=result.error_reason)
         notification.save()
-    if not result.ok:
+    if not result.ok and not result.unknown:
         logger.warning("%s to %s failed: %s", notification.channel, notification.to_number, result.error_reason)
         if notification.alert_id and notification.purpose == Purpose.PAGE:
             after_page_failed(notification_id=notification.pk, permanent=result.permanent)
 
 
-def apply_status(*, notification_id: int, status: str, error_code: int | None = None) -> bool:
+def resolve_unconfirmed(*, notification_id: int) -> None:
+    """A claimed page with no word from the provider after the grace period: send it again, or,
+    once the attempts are spent, count it as failed so the escalation moves on."""
+    failed = False
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.status != CLAIMED:
+            return
+        resends = sum(1 for entry in notification.status_history if entry.get("resend"))
+        if resends + 1 < max(1, settings.TWILIO_SEND_ATTEMPTS):
+            # Deliberately backwards (claimed → pending): the provider never confirmed it took it.
+            notification.status = PENDING
+            notification.status_history = [
+                *notification.status_history,
+                {"status": PENDING, "at": timezone.now().isoformat(), "resend": True,
+                 "reason": "no status callback from the provider: sending again"},
+            ]
+            notification.save()
+            deliver_on_commit([notification.pk])
+        else:
+            move_status(notification, ERROR, reason=notification.error_reason or "the provider never confirmed it")
+            notification.save()
+            failed = True
+    if failed and notification.alert_id and notification.purpose == Purpose.PAGE:
+        after_page_failed(notification_id=notification.pk, permanent=False)
+
+
+def apply_status(*, notification_id: int, status: str, error_code: int | None = None, sid: str = "") -> bool:
     """A provider status callback; returns whether it changed anything."""
     status = (status or "").lower()
     with transaction.atomic():
@@ -110,6 +150,8 @@ def apply_status(*, notification_id: int, status: str, error_code: int | None = 
         reason = errors.reason(error_code) if error_code else ""
         if not move_status(notification, status, error_code=error_code, reason=reason):
             return False
+        if sid and not notification.provider_sid:
+            notification.provider_sid = sid  # the send's own answer never arrived (timeout)
         notification.save()
         ended = notification.finished_without_answer
     if ended and alert_id and notification.purpose == Purpose.PAGE:

@@ -4,11 +4,12 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from dispatch.notifications.models import PENDING, Alert, AlertState, Heartbeat, Notification
+from dispatch.notifications.models import CLAIMED, PENDING, Alert, AlertState, Heartbeat, Notification
 from dispatch.notifications.selectors import RECONCILE_HEARTBEAT
-from dispatch.notifications.services.delivery import deliver
+from dispatch.notifications.services.delivery import deliver, resolve_unconfirmed
 from dispatch.notifications.services.escalation import run_due_step
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,12 @@ logger = logging.getLogger(__name__)
 # Leave a step this overdue to its own timer task (the token makes a race harmless anyway).
 OVERDUE_GRACE = timedelta(milliseconds=500)
 PENDING_GRACE = timedelta(seconds=2)
+
+
+def unconfirmed_grace() -> timedelta:
+    """Never shorter than a send can still be in flight (its retries included)."""
+    in_flight = settings.TWILIO_SEND_ATTEMPTS * (settings.TWILIO_HTTP_TIMEOUT_S + settings.TWILIO_RETRY_MAX_S)
+    return timedelta(seconds=max(settings.TWILIO_UNCONFIRMED_GRACE_S, in_flight))
 
 
 @shared_task(name="notifications.reconcile_paging", ignore_result=True)
@@ -36,4 +43,12 @@ def reconcile_paging() -> dict:
     for notification_id in stuck:
         logger.warning("notification %s: still pending, sending it from reconcile", notification_id)
         deliver(notification_id=notification_id)
-    return {"overdue_steps": len(overdue), "pending_sent": len(stuck)}
+    unconfirmed = list(
+        Notification.objects.filter(status=CLAIMED, updated_at__lte=now - unconfirmed_grace()).values_list(
+            "pk", flat=True
+        )
+    )
+    for notification_id in unconfirmed:
+        logger.warning("notification %s: no word from the provider, settling it", notification_id)
+        resolve_unconfirmed(notification_id=notification_id)
+    return {"overdue_steps": len(overdue), "pending_sent": len(stuck), "unconfirmed": len(unconfirmed)}

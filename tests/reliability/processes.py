@@ -1,0 +1,114 @@
+"""Real server processes for the fault drills: start them on the test database, kill them hard.
+
+Each process runs in its own session so a SIGKILL takes its children too (a prefork Celery
+worker is a parent and a pool child); its output goes to a log file the drill can wait on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def subprocess_database_url() -> str:
+    """The database this test run really uses (pytest-django's `test_<name>`), for a subprocess."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the fault drills need PostgreSQL: set DATABASE_URL (see README, Run the tests)")
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{connection.settings_dict['NAME']}"
+
+
+def base_env(**overrides: Any) -> dict[str, str]:
+    """The test run's environment, aimed at the test database; `overrides` win (values made str)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": subprocess_database_url(),
+        "DATABASE_POOL": "false",
+        "REDIS_URL": settings.REDIS_URL,
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "INFO",
+    }
+    env.update({name: str(value) for name, value in overrides.items()})
+    return env
+
+
+class Process:
+    """A subprocess with its log; `kill()` is SIGKILL to the whole process group."""
+
+    def __init__(self, args: list[str], *, env: dict[str, str], log_path: Path) -> None:
+        self.args = args
+        self.log_path = log_path
+        self._log = open(log_path, "ab")  # noqa: SIM115 — closed in stop()
+        self.popen = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for_log(self, text: str, timeout: float = 30, *, after: int = 0) -> None:
+        """Wait until `text` appears in the log (past offset `after`); fail early if the process died."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log()[after:]:
+            if self.popen.poll() is not None:
+                raise AssertionError(f"{self.args[0]} exited ({self.popen.returncode}) before {text!r}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.args[0]}: no {text!r} within {timeout}s:\n{self.log()[-3000:]}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL, no shutdown handlers: what the OOM killer or a lost machine does."""
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.popen.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Polite stop (SIGTERM to the group), SIGKILL if it lingers; safe to call twice."""
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGTERM)
+                self.popen.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                self.kill()
+        self._log.close()
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, message: str, interval: float = 0.05) -> Any:
+    """Poll until `predicate()` is truthy and return it; AssertionError with `message` on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} (within {timeout}s)")
+        time.sleep(interval)

@@ -1,0 +1,241 @@
+"""Redis restarted while boards are connected: transitions still commit, boards miss nothing.
+
+Daphne runs as a real process whose channel layer and Celery broker point at a private
+redis-server (never the shared one). Two coordinators' boards follow `ws/board/` with a token.
+The redis-server is SIGKILLed and started again while transitions go through the API; each
+board client does what the page does: on a dropped or silent socket it reconnects with backoff
+and sends `{"type": "resume", "after": <last sequence seen>}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import aiohttp
+import pytest
+import requests
+from rest_framework.authtoken.models import Token
+
+from dispatch.models import MissionEvent, MissionStatus
+from tests import factories
+
+from .processes import VENV_BIN, Process, base_env, free_port, wait_until
+
+CATCH_UP_S = 1.0  # REALTIME_CATCH_UP_SECONDS of the Daphne under test: heartbeat and DB re-check
+SILENCE_S = 3 * CATCH_UP_S  # like the page: no message for three intervals → drop and reconnect
+PATH = [
+    MissionStatus.EN_ROUTE_OUT,
+    MissionStatus.ON_SITE,
+    MissionStatus.CANNULATING,
+    MissionStatus.ON_ECMO,
+    MissionStatus.EN_ROUTE_BACK,
+    MissionStatus.ARRIVED,
+]
+
+
+class PrivateRedis:
+    """A throwaway redis-server on its own port, keeping nothing on disk (a restart loses all)."""
+
+    def __init__(self, tmp_path) -> None:
+        self.port = free_port()
+        self.tmp_path = tmp_path
+        self.process: Process | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.starts += 1
+        self.process = Process(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--daemonize", "no", "--dir", str(self.tmp_path)],
+            env=base_env(),
+            log_path=self.tmp_path / f"redis-{self.starts}.log",
+        )
+        self.process.wait_for_log("Ready to accept connections", timeout=10)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+
+
+class BoardClient:
+    """A board on `ws/board/?token=`: records every event sequence it is sent, resumes after drops."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.name = name
+        self.url = url
+        self.start: int | None = None  # the first snapshot's sequence: the drill's window opens here
+        self.last: int | None = None
+        self.seen: list[int] = []
+        self.attempts = 0  # connection attempts, failed ones included
+        self.connects = 0
+        self.resumes = 0
+        self.bad_snapshots: list[str] = []  # resume_too_old / resume_unknown would mean a lost replay
+        self.lock = threading.Lock()
+
+    def seen_set(self) -> set[int]:
+        with self.lock:
+            return set(self.seen)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.1
+        async with aiohttp.ClientSession() as session:
+            while not stop.is_set():
+                self.attempts += 1
+                try:
+                    async with session.ws_connect(self.url, timeout=aiohttp.ClientWSTimeout(ws_close=2)) as ws:
+                        self.connects += 1
+                        await self._follow(ws, stop)
+                        backoff = 0.1
+                except (aiohttp.ClientError, OSError, TimeoutError):
+                    pass
+                if not stop.is_set():
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)
+
+    async def _follow(self, ws: aiohttp.ClientWebSocketResponse, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                message = await ws.receive(timeout=SILENCE_S)
+            except TimeoutError:
+                return  # silent too long: reconnect
+            if message.type != aiohttp.WSMsgType.TEXT:
+                return  # closed or errored
+            data = json.loads(message.data)
+            kind = data.get("type")
+            if kind == "snapshot":
+                if data["reason"] != "connect":
+                    self.bad_snapshots.append(data["reason"])
+                if self.last is None:
+                    self.start = self.last = data["sequence"]
+                elif data["reason"] == "connect":
+                    self.resumes += 1
+                    await ws.send_json({"type": "resume", "after": self.last})
+            elif kind == "mission.event":
+                with self.lock:
+                    self.seen.append(data["sequence"])
+                self.last = max(self.last or 0, data["sequence"])
+
+
+class Boards:
+    """Board clients on one event loop in a background thread."""
+
+    def __init__(self, clients: list[BoardClient]) -> None:
+        self.clients = clients
+        self.loop = asyncio.new_event_loop()
+        self.stop_event: asyncio.Event | None = None
+        self.thread = threading.Thread(target=self._main, name="board-clients", daemon=True)
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self.loop)
+
+        async def main() -> None:
+            self.stop_event = asyncio.Event()
+            await asyncio.gather(*(client.run(self.stop_event) for client in self.clients))
+
+        self.loop.run_until_complete(main())
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        if self.stop_event is not None:
+            self.loop.call_soon_threadsafe(self.stop_event.set)
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def stack(committed_db, tmp_path):
+    """A private redis-server and a Daphne on it, on the test database."""
+    redis_server = PrivateRedis(tmp_path)
+    redis_server.start()
+    port = free_port()
+    daphne = Process(
+        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        env=base_env(
+            REDIS_URL=redis_server.url,
+            CHANNEL_LAYER_PREFIX="ecmo-drill",
+            REALTIME_CATCH_UP_SECONDS=CATCH_UP_S,
+            NOTIFICATION_BACKEND="console",
+            PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        ),
+        log_path=tmp_path / "daphne.log",
+    )
+    try:
+        daphne.wait_for_log("Listening on TCP address", timeout=30)
+        yield {"redis": redis_server, "daphne": daphne, "base": f"127.0.0.1:{port}"}
+    finally:
+        daphne.stop()
+        redis_server.stop()
+
+
+def test_boards_miss_nothing_when_redis_restarts_and_transitions_commit_during_the_outage(stack):
+    coordinator = factories.make_coordinator()
+    token = Token.objects.create(user=coordinator).key
+    missions = [factories.MissionFactory(status=MissionStatus.TEAM_READY) for _ in range(2)]
+    api = requests.Session()
+    api.trust_env = False
+    api.headers["Authorization"] = f"Token {token}"
+    steps = iter([(mission, status) for status in PATH for mission in missions])
+
+    def transition() -> requests.Response:
+        mission, status = next(steps)
+        started = time.monotonic()
+        answer = api.post(
+            f"http://{stack['base']}/api/v1/missions/{mission.pk}/transitions/", json={"to": status}, timeout=20
+        )
+        assert answer.status_code == 200, (status, answer.status_code, answer.text[:500])
+        assert time.monotonic() - started < 10, "a transition hung on the missing Redis"
+        return answer
+
+    clients = [BoardClient(f"board-{n}", f"ws://{stack['base']}/ws/board/?token={token}") for n in (1, 2)]
+    boards = Boards(clients)
+    boards.start()
+    try:
+        wait_until(lambda: all(c.start is not None for c in clients), 15, "the boards never got their snapshot")
+
+        def delivered_everything() -> bool:
+            expected = set(MissionEvent.objects.values_list("sequence", flat=True))
+            return all(expected - {s for s in expected if s <= c.start} <= c.seen_set() for c in clients)
+
+        for _ in range(2):
+            transition()
+        wait_until(delivered_everything, 10, "events before the outage did not reach the boards live")
+
+        stack["redis"].kill()
+        attempts = [c.attempts for c in clients]
+        for _ in range(3):  # committed while nothing can be broadcast
+            transition()
+        wait_until(
+            lambda: all(c.attempts >= before + 2 for c, before in zip(clients, attempts, strict=True)),
+            15,
+            "the boards did not notice the outage and retry",
+        )
+        for _ in range(3):  # committed while the boards are knocking on a server without Redis
+            transition()
+        stack["redis"].start()
+        for _ in range(4):
+            transition()
+
+        wait_until(delivered_everything, 30, "a board missed events across the Redis restart")
+    finally:
+        boards.close()
+
+    for client in clients:
+        window = set(MissionEvent.objects.filter(sequence__gt=client.start).values_list("sequence", flat=True))
+        assert len(window) == 12
+        assert sorted(client.seen) == sorted(window), client.name  # every event, none twice
+        assert client.bad_snapshots == []
+        assert client.connects >= 2 and client.resumes >= 1, (client.name, client.connects, client.resumes)
+    # The broadcasts during the outage really failed: the boards got those events from the database.
+    assert "live broadcast of event" in stack["daphne"].log()

@@ -1,0 +1,164 @@
+"""Twilio answering 500, 429 or nothing: bounded retries, then the page fails and a call follows.
+
+The real twilio library talks to the fake Twilio server (tests/fakes/twilio_server.py); pages
+run in-process on timers (single-process mode) against a live server that takes the fake's
+signed callbacks. The happy retry (500 twice, then sent once) lives in
+tests/dispatch/notifications/test_paging.py; these drill the boundaries: every attempt failing,
+Retry-After far beyond the backoff cap, a hang past the HTTP timeout, and no callback at all.
+"""
+
+import time
+
+import pytest
+
+from dispatch.models import MissionStatus, TeamRole
+from dispatch.notifications import scheduling
+from dispatch.notifications.models import CLAIMED, ERROR, PENDING, Alert, Channel, Notification
+from dispatch.notifications.tasks.reconcile_paging import reconcile_paging, unconfirmed_grace
+from dispatch.services.missions import transition_mission
+from tests import factories
+from tests.dispatch.notifications.conftest import point_at_fake
+from tests.dispatch.notifications.helpers import on_call, phone_of
+from tests.fakes.twilio_server import FakeTwilio
+
+from .processes import wait_until
+
+ATTEMPTS = 3
+
+
+@pytest.fixture
+def fake(settings, committed_db, live_server):
+    """The app on a live server paging through the fake; the timer step to the call is far away."""
+    with FakeTwilio(callback_delay=0.02) as fake:
+        point_at_fake(settings, fake, live_server.url)
+        settings.SINGLE_PROCESS = True
+        settings.TWILIO_SEND_ATTEMPTS = ATTEMPTS
+        # Only a failed page may bring the call forward; the policy's own call step is a minute away.
+        settings.ESCALATION_SMS_WAIT_S = 60
+        yield fake
+        scheduling.cancel_pending()
+        fake.reset()
+        time.sleep(0.1)  # let a timer thread that already fired finish before the tables are emptied
+
+
+def activate() -> Alert:
+    """Activate a mission needing one ECMO physician; no decision SMS to the referrer shares the fake."""
+    coordinator = factories.make_coordinator()
+    mission = factories.MissionFactory(
+        status=MissionStatus.UNDER_REVIEW, required_roles=[TeamRole.ECMO_PHYSICIAN], callback_phone=""
+    )
+    transition_mission(mission_id=mission.pk, to_status=MissionStatus.TEAM_ACTIVATED, actor=coordinator, source="web")
+    return Alert.objects.get(mission=mission)
+
+
+def sms_requests(fake: FakeTwilio, number: str) -> list:
+    return [r for r in fake.requests if r.path.endswith("/Messages.json") and r.get("To") == number]
+
+
+def call_requests(fake: FakeTwilio, number: str) -> list:
+    return [r for r in fake.requests if r.path.endswith("/Calls.json") and r.get("To") == number]
+
+
+def the_sms(alert: Alert) -> Notification:
+    return Notification.objects.get(alert=alert, step=0, channel=Channel.SMS)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_5xx_on_every_attempt_fails_the_sms_after_the_bound_and_calls_at_once(fake, status):
+    primary = on_call()
+    fake.respond_next(status, times=ATTEMPTS)
+    started = time.monotonic()
+    alert = activate()
+
+    call = wait_until(lambda: call_requests(fake, phone_of(primary)), 10, "the failed SMS was not followed by a call")
+    assert time.monotonic() - started < 10  # the call came from the failure, not the 60 s timer
+    assert [r.status for r in sms_requests(fake, phone_of(primary))] == [status] * ATTEMPTS
+    assert call[0].status == 201
+    sms = the_sms(alert)
+    assert sms.status == ERROR and f"after {ATTEMPTS} attempts" in sms.error_reason
+    assert not fake.messages  # nothing was ever sent as an SMS
+    time.sleep(0.3)
+    assert len(sms_requests(fake, phone_of(primary))) == ATTEMPTS  # and nobody tried again later
+
+
+def test_429_with_retry_after_beyond_the_cap_stays_bounded_then_calls(fake, settings):
+    settings.TWILIO_RETRY_BASE_S = 0.1
+    settings.TWILIO_RETRY_MAX_S = 0.2
+    primary = on_call()
+    # Twilio asks for 30 s; a page cannot wait that long, so the backoff cap decides.
+    fake.respond_next(429, times=ATTEMPTS, retry_after=30)
+    started = time.monotonic()
+    alert = activate()
+
+    wait_until(lambda: call_requests(fake, phone_of(primary)), 10, "the rate-limited SMS was not followed by a call")
+    assert time.monotonic() - started < 5
+    attempts = sms_requests(fake, phone_of(primary))
+    assert [r.status for r in attempts] == [429] * ATTEMPTS
+    gaps = [later.time - earlier.time for earlier, later in zip(attempts, attempts[1:], strict=False)]
+    assert all(0.1 <= gap < 2 for gap in gaps), gaps  # it did back off, within the cap
+    assert the_sms(alert).status == ERROR
+
+
+def test_a_page_twilio_never_confirms_is_resent_after_the_grace_bounded_then_calls(fake, settings):
+    """A timed-out request may have gone out, so it is resent only when no callback came in time."""
+    settings.TWILIO_HTTP_TIMEOUT_S = 0.5
+    settings.TWILIO_UNCONFIRMED_GRACE_S = 0
+    settings.TWILIO_RETRY_MAX_S = 0.05  # the grace is at least attempts × (timeout + backoff cap)
+    fake.auto_callbacks = False  # whatever Twilio did, it never says so
+    primary = on_call()
+    fake.hang_next(1, times=ATTEMPTS)  # every attempt outlives the client's timeout
+    alert = activate()
+
+    for attempt in range(1, ATTEMPTS + 1):
+        wait_until(
+            lambda attempt=attempt: len(sms_requests(fake, phone_of(primary))) == attempt
+            and the_sms(alert).status == CLAIMED
+            and the_sms(alert).error_reason.startswith("No answer"),
+            10,
+            f"attempt {attempt} was not sent, or not left waiting for Twilio's word",
+        )
+        assert reconcile_paging()["unconfirmed"] == 0  # still within the grace: nothing resent yet
+        time.sleep(unconfirmed_grace().total_seconds())
+        reconcile_paging()  # what beat runs every PAGING_RECONCILE_INTERVAL_S
+
+    wait_until(lambda: call_requests(fake, phone_of(primary)), 10, "the unconfirmed SMS was not followed by a call")
+    assert len(sms_requests(fake, phone_of(primary))) == ATTEMPTS
+    sms = the_sms(alert)
+    assert sms.status == ERROR and "Timeout" in sms.error_reason
+
+
+def test_a_timed_out_attempt_that_twilio_carried_out_is_not_sent_again(fake, settings):
+    settings.TWILIO_HTTP_TIMEOUT_S = 0.5
+    primary = on_call()
+    fake.hang_next(1, times=1)  # one slow answer: Twilio still sends that SMS after the client gave up
+    alert = activate()
+
+    wait_until(
+        lambda: Notification.objects.filter(alert=alert, channel=Channel.SMS).exclude(status=PENDING).exists()
+        and all(r.status is not None for r in sms_requests(fake, phone_of(primary))),
+        10,
+        "the SMS was never sent or the slow request never finished",
+    )
+    assert [m.to for m in fake.messages].count(phone_of(primary)) == 1
+
+
+def test_sms_without_a_delivery_callback_is_never_marked_delivered(fake):
+    primary, backup = on_call(), on_call(tier="backup")
+    for person in (primary, backup):
+        fake.set_sms_outcome(phone_of(person), "none")  # the carrier never reports delivery
+    fake.respond_next(500, times=ATTEMPTS - 1)  # and Twilio needed every retry to take it
+    alert = activate()
+
+    message = wait_until(lambda: fake.messages, 10, "the SMS never reached the fake")[0]
+    wait_until(lambda: message.statuses == ["queued", "sent"], 5, "the fake never reported the SMS as sent")
+    wait_until(
+        lambda: [h["status"] for h in the_sms(alert).status_history] == ["claimed", "queued", "sent"],
+        5,
+        "the sent callback was not applied",
+    )
+    time.sleep(0.5)  # a wrong "delivered" would have come by now
+    sms = the_sms(alert)
+    assert sms.status == "sent"
+    assert not Notification.objects.filter(status="delivered").exists()
+    assert len(sms_requests(fake, phone_of(primary))) == ATTEMPTS
+    assert [m.to for m in fake.messages] == [phone_of(primary)]
