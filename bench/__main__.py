@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"Machine: {machine()}")
+    # Other work on the machine skews every figure: say how busy it was.
+    print("Load average (1/5/15 min) at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     width = max(len(r[0]) for r in rows) if rows else 10
     print(f"{'benchmark':<{width}}  {'figure':<40}  {'target':<18}  verdict")
     for name, figure, target, verdict in rows:

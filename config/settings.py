@@ -127,7 +127,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # The layer's blocking read waits 5 s; redis-py's default 5 s socket timeout
+                # could fire first and crash an idle WebSocket (seen in the board benchmark).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="ecmo"),
                 "capacity": 1000,
                 "expiry": 30,

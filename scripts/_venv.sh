@@ -37,9 +37,10 @@ ensure_venv() {
         "$python" -m venv .venv
     fi
     # Reinstall only when the requirement files changed.
-    local stamp=.venv/.requirements-stamp
+    # One stamp per requirements file, so run and test do not reinstall each other's set.
+    local stamp=".venv/.stamp-${requirements%.txt}"
     local digest
-    digest=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)-$requirements
+    digest=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
         echo "Installing $requirements into .venv"
         .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" 2>&1 |

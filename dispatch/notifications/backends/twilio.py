@@ -7,6 +7,7 @@ TWILIO_UNCONFIRMED_GRACE_S) settles it. Anything else is answered at once, sorte
 permanent (skip this channel for the person) or not.
 """
 
+import functools
 import logging
 import time
 
@@ -23,13 +24,20 @@ logger = logging.getLogger(__name__)
 
 
 def make_client() -> Client:
-    client = Client(
+    """One client per configuration and process: its HTTP session keeps the connection to Twilio warm."""
+    return _client(
         settings.TWILIO_ACCOUNT_SID,
         settings.TWILIO_AUTH_TOKEN,
-        http_client=TwilioHttpClient(timeout=settings.TWILIO_HTTP_TIMEOUT_S),
+        settings.TWILIO_API_BASE_URL,
+        settings.TWILIO_HTTP_TIMEOUT_S,
     )
-    if settings.TWILIO_API_BASE_URL:
-        client.api.base_url = settings.TWILIO_API_BASE_URL.rstrip("/")
+
+
+@functools.lru_cache(maxsize=4)
+def _client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+    if base_url:
+        client.api.base_url = base_url.rstrip("/")
     return client
 
 
