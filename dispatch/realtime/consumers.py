@@ -11,6 +11,7 @@ that covers a lost doorbell. Messages are handled one at a time per connection, 
 import asyncio
 import contextlib
 import logging
+import random
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -181,7 +182,8 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         """Ring our own doorbell now and then, through the channel so it queues with everything else."""
         interval = settings.REALTIME_CATCH_UP_SECONDS
         while True:
-            await asyncio.sleep(interval)
+            # Jittered, so boards that connected together do not all read the database at once.
+            await asyncio.sleep(interval * random.uniform(0.75, 1.25))
             try:
                 await self.channel_layer.send(self.channel_name, {"type": "realtime.poll"})
             except Exception:  # noqa: BLE001 — Redis away: try again next round

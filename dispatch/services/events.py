@@ -1,10 +1,12 @@
 """Writing timeline events: the only way a `MissionEvent` comes to exist."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
+from dispatch.errors import Conflict
 from dispatch.models import EventSequence, Mission, MissionEvent
 
 
@@ -51,4 +53,25 @@ def record_event(
     from dispatch.realtime.events import publish_event_on_commit
 
     publish_event_on_commit(event)
+    return event
+
+
+def earlier_answer(
+    *, actor, idempotency_key: str | None, same_request: Callable[[MissionEvent], bool]
+) -> MissionEvent | None:
+    """The event a retried request (same actor, same Idempotency-Key) already produced.
+
+    A key reused for a *different* request (another mission, alert or target) is a 409: replaying
+    the first answer there would silently drop the second request.
+    """
+    if not idempotency_key or actor is None:
+        return None
+    event = MissionEvent.objects.select_related("mission").filter(actor=actor, idempotency_key=idempotency_key).first()
+    if event is None:
+        return None
+    if not same_request(event):
+        raise Conflict(
+            "This Idempotency-Key was already used for a different request; send a new key.",
+            idempotency_key=idempotency_key,
+        )
     return event

@@ -23,7 +23,7 @@ from dispatch.models import (
     YearCounter,
 )
 from dispatch.selectors import mission_visible_to
-from dispatch.services.events import record_event
+from dispatch.services.events import earlier_answer, record_event
 from hospitals.models import Hospital, HospitalKind
 
 
@@ -134,17 +134,14 @@ def _check_actor_may(actor, mission: Mission, to_status: str) -> None:
     raise NotAllowed(_("Your role cannot move this mission to “%s”.") % MissionStatus(to_status).label)
 
 
-def _replay(actor, idempotency_key: str | None) -> TransitionResult | None:
-    if not idempotency_key or actor is None:
-        return None
-    event = (
-        MissionEvent.objects.select_related("mission")
-        .filter(actor=actor, idempotency_key=idempotency_key)
-        .first()
+def _replay(actor, idempotency_key: str | None, *, mission_id: int, to_status: str) -> TransitionResult | None:
+    event = earlier_answer(
+        actor=actor,
+        idempotency_key=idempotency_key,
+        same_request=lambda e: (e.kind, e.mission_id, e.to_status)
+        == ("mission.status_changed", mission_id, to_status),
     )
-    if event is None:
-        return None
-    return TransitionResult(mission=event.mission, event=event, replayed=True)
+    return TransitionResult(mission=event.mission, event=event, replayed=True) if event else None
 
 
 def transition_mission(
@@ -164,7 +161,7 @@ def transition_mission(
     A retried request with the same idempotency key returns the first result instead of
     failing, so a phone that lost its answer can safely send the tap again.
     """
-    replay = _replay(actor, idempotency_key)
+    replay = _replay(actor, idempotency_key, mission_id=mission_id, to_status=to_status)
     if replay is not None:
         return replay
     try:
@@ -181,7 +178,7 @@ def transition_mission(
         )
     except IntegrityError:
         # Same key raced with itself: the other request won, answer with its result.
-        replay = _replay(actor, idempotency_key)
+        replay = _replay(actor, idempotency_key, mission_id=mission_id, to_status=to_status)
         if replay is None:
             raise
         return replay

@@ -7,7 +7,7 @@ required role is covered, moves the mission to `team_ready` as the system actor.
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,9 +33,7 @@ from dispatch.notifications.services.escalation import (
     stop_escalation,
 )
 from dispatch.notifications.services.locks import lock_alert
-from dispatch.services.events import record_event
-
-ANSWER_KINDS = ("alert.accepted", "alert.declined")
+from dispatch.services.events import earlier_answer, record_event
 
 
 @dataclass(frozen=True)
@@ -86,13 +84,27 @@ def _source(via: str) -> str:
     return via if via in EventSource.values else EventSource.API
 
 
-def _replay(member, idempotency_key: str | None) -> AnswerResult | None:
-    if not idempotency_key:
-        return None
-    event = MissionEvent.objects.filter(actor=member, idempotency_key=idempotency_key, kind__in=ANSWER_KINDS).first()
-    if event is None:
-        return None
-    return AnswerResult(alert=Alert.objects.get(pk=event.payload["alert_id"]), replayed=True)
+def _replay(member, idempotency_key: str | None, *, alert_id: int, kind: str) -> AnswerResult | None:
+    event = earlier_answer(
+        actor=member,
+        idempotency_key=idempotency_key,
+        same_request=lambda e: e.kind == kind and e.payload.get("alert_id") == alert_id,
+    )
+    return AnswerResult(alert=Alert.objects.get(pk=alert_id), replayed=True) if event else None
+
+
+def _answer_once(answer, *, member, idempotency_key: str | None, alert_id: int, kind: str) -> AnswerResult:
+    """Run an answer; the same key racing itself loses the unique constraint and replays the winner."""
+    replay = _replay(member, idempotency_key, alert_id=alert_id, kind=kind)
+    if replay is not None:
+        return replay
+    try:
+        return answer()
+    except IntegrityError:
+        replay = _replay(member, idempotency_key, alert_id=alert_id, kind=kind)
+        if replay is None:
+            raise
+        return replay
 
 
 def _recipient(alert: Alert, member) -> AlertRecipient:
@@ -118,9 +130,16 @@ def accept_alert(
     *, alert_id: int, member, via: str, idempotency_key: str | None = None, note: str = ""
 ) -> AnswerResult:
     """The member takes the role. 404 if they were not paged for it; 409 if someone else has it."""
-    replay = _replay(member, idempotency_key)
-    if replay is not None:
-        return replay
+    return _answer_once(
+        lambda: _accept(alert_id=alert_id, member=member, via=via, idempotency_key=idempotency_key, note=note),
+        member=member,
+        idempotency_key=idempotency_key,
+        alert_id=alert_id,
+        kind="alert.accepted",
+    )
+
+
+def _accept(*, alert_id: int, member, via: str, idempotency_key: str | None, note: str) -> AnswerResult:
     with transaction.atomic():
         mission, alert = lock_alert(alert_id)
         recipient = _recipient(alert, member)
@@ -161,9 +180,16 @@ def decline_alert(
     *, alert_id: int, member, via: str, idempotency_key: str | None = None, note: str = ""
 ) -> AnswerResult:
     """The member cannot come; if nobody else in this step can still answer, escalate at once."""
-    replay = _replay(member, idempotency_key)
-    if replay is not None:
-        return replay
+    return _answer_once(
+        lambda: _decline(alert_id=alert_id, member=member, via=via, idempotency_key=idempotency_key, note=note),
+        member=member,
+        idempotency_key=idempotency_key,
+        alert_id=alert_id,
+        kind="alert.declined",
+    )
+
+
+def _decline(*, alert_id: int, member, via: str, idempotency_key: str | None, note: str) -> AnswerResult:
     with transaction.atomic():
         mission, alert = lock_alert(alert_id)
         recipient = _recipient(alert, member)

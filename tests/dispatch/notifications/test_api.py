@@ -59,6 +59,25 @@ def test_web_accept_is_idempotent_and_assigns(console, client_for):
     assert mission.status == MissionStatus.TEAM_READY
 
 
+def test_idempotency_key_reused_for_another_page_is_a_409_and_that_page_stays_open(console, client_for):
+    first_mission, people = paged()
+    member = people[TeamRole.ECMO_PHYSICIAN]
+    second_mission = activate((TeamRole.ECMO_PHYSICIAN,))
+    second = Alert.objects.get(mission=second_mission)
+    run_step(second)
+    api = client_for(member)
+    api.post(
+        f"/api/v1/alerts/{Alert.objects.get(mission=first_mission).pk}/accept/", {}, format="json",
+        HTTP_IDEMPOTENCY_KEY="tap-1",
+    )
+
+    reused = api.post(f"/api/v1/alerts/{second.pk}/accept/", {}, format="json", HTTP_IDEMPOTENCY_KEY="tap-1")
+
+    assert reused.status_code == 409
+    second.refresh_from_db()
+    assert second.state == "paging"
+
+
 def test_accepting_someone_elses_page_is_404_and_a_closed_one_409(console, client_for):
     mission, people = paged()
     alert = Alert.objects.get(mission=mission)
