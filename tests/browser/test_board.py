@@ -101,3 +101,18 @@ def test_board_raises_the_alarm_for_an_uncovered_role_and_a_silent_paging_engine
     expect(page.locator('.role-readiness[data-role="perfusionist"]')).to_have_attribute("data-state", "uncovered")
     expect(page.locator('.role-readiness[data-role="nurse"]')).to_have_attribute("data-state", "covered")
     expect(page.locator("#paging-heartbeat")).to_have_attribute("data-stale", "true")
+
+
+def test_coordinator_decides_on_the_mission_page_and_a_decline_needs_a_reason(open_page, coordinator):
+    mission = factories.MissionFactory(status=S.UNDER_REVIEW, referring_hospital=factories.regional_hospital("SBMS"))
+    page = open_page(coordinator, f"/missions/{mission.pk}/")
+
+    page.click('#coordinator-actions button[data-to="declined"]')
+    expect(page.locator("#action-result")).to_contain_text("reason")
+    reason = "Irreversible multiorgan failure; discussed with the referring ICU"
+    page.fill("#action-note", reason)
+    page.click('#coordinator-actions button[data-to="declined"]')
+
+    expect(page.locator("#mission-status")).to_have_attribute("data-status", "declined", timeout=5000)
+    mission.refresh_from_db()
+    assert (mission.status, mission.close_reason) == (S.DECLINED, reason)
