@@ -208,7 +208,7 @@ TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 # Empty = the real Twilio API; tests point it at the fake Twilio server.
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 TWILIO_HTTP_TIMEOUT_S = env.float("TWILIO_HTTP_TIMEOUT_S", default=10.0)
-# Twilio 5xx/429/timeouts: this many tries in all, waiting base * 2^n (capped) in between.
+# Twilio 5xx/429/connect timeouts: this many tries in all, waiting base * 2^n (capped) in between.
 TWILIO_SEND_ATTEMPTS = env.int("TWILIO_SEND_ATTEMPTS", default=4)
 TWILIO_RETRY_BASE_S = env.float("TWILIO_RETRY_BASE_S", default=0.5)
 TWILIO_RETRY_MAX_S = env.float("TWILIO_RETRY_MAX_S", default=4.0)
@@ -296,17 +296,21 @@ OSRM_TIMEOUT_S = env.float("OSRM_TIMEOUT_S", default=2.0)
 TRAVEL_CACHE_ALIAS = "travel"
 TRAVEL_CACHE_TTL_S = env.int("TRAVEL_CACHE_TTL_S", default=24 * 3600)
 TRAVEL_CACHE_FALLBACK_TTL_S = env.int("TRAVEL_CACHE_FALLBACK_TTL_S", default=60)
-CACHES = globals().get("CACHES") or {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-CACHES[TRAVEL_CACHE_ALIAS] = (
-    {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env.str("TRAVEL_CACHE_PREFIX", default="ecmo-travel"),
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-    if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "travel"}
-)
+CACHES = {
+    # Per process: the mission-list cache is keyed by a version read from the database, so
+    # processes can never serve each other's stale copies.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    TRAVEL_CACHE_ALIAS: (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("TRAVEL_CACHE_PREFIX", default="ecmo-travel"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "travel"}
+    ),
+}
 # Live positions from the team's phones (dispatch/tracking).
 TRACKING_MIN_INTERVAL_S = env.float("TRACKING_MIN_INTERVAL_S", default=5.0)
 TRACKING_CLOCK_SKEW_S = env.float("TRACKING_CLOCK_SKEW_S", default=30.0)
