@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from dispatch import selectors as dispatch_selectors
 from dispatch.errors import ValidationFailed
 from hospitals import selectors
+from hospitals.matrix import Model
 from hospitals.models import Hospital
 
 
@@ -50,8 +51,9 @@ class HospitalTravelApi(APIView):
         if centre.pk == hospital.pk:
             raise ValidationFailed({"centre": [_("The hospital is the centre itself.")]})
         at = filters.validated_data.get("at") or timezone.now()
-        body = selectors.travel_between(hospital, centre, at)
-        body["from_centre"] = selectors.travel_between(centre, hospital, at)
+        model = Model.current()
+        body = selectors.travel_between(hospital, centre, at, model=model)
+        body["from_centre"] = selectors.travel_between(centre, hospital, at, model=model)
         return Response(body)
 
 

@@ -59,6 +59,16 @@ def place_of(hospital: Hospital) -> Place:
     )
 
 
+def helipads() -> tuple[Place, ...]:
+    """Every hospital helipad, in a stable order (it is part of the cache key)."""
+    return tuple(
+        sorted(
+            (place_of(h) for h in Hospital.objects.filter(has_helipad=True)),
+            key=lambda p: (p.latitude, p.longitude, p.name),
+        )
+    )
+
+
 def travel_cache() -> BaseCache:
     alias = getattr(settings, "TRAVEL_CACHE_ALIAS", "default")
     return caches[alias if alias in settings.CACHES else "default"]
@@ -75,13 +85,7 @@ class Model:
 
     @classmethod
     def current(cls) -> Model:
-        pads = tuple(
-            sorted(
-                (place_of(h) for h in Hospital.objects.filter(has_helipad=True)),
-                key=lambda p: (p.latitude, p.longitude, p.name),
-            )
-        )
-        return cls(params_from_settings(), pads, osrm_url_from_settings(), osrm_timeout_from_settings())
+        return cls(params_from_settings(), helipads(), osrm_url_from_settings(), osrm_timeout_from_settings())
 
     def key(self, origin: Place, destination: Place) -> str:
         raw = repr((origin, destination, self.helipads, self.params, self.osrm_url))

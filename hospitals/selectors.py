@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from hospitals import matrix
-from hospitals.matrix import place_of
+from hospitals.matrix import helipads, place_of
 from hospitals.models import Hospital, HospitalKind
 from hospitals.travel import ROAD, recommend
 
@@ -26,10 +26,6 @@ __all__ = [
 HANDLING_LEG_LABELS = frozenset({"dispatch", "loading at origin", "unloading at destination"})
 
 
-def helipads() -> list:
-    return [place_of(h) for h in Hospital.objects.filter(has_helipad=True)]
-
-
 def ecmo_centres() -> QuerySet[Hospital]:
     """Hospitals a team can come from or a patient be taken to: ECMO centres and units."""
     return Hospital.objects.filter(kind__in=matrix.ECMO_KINDS)
@@ -40,12 +36,15 @@ def main_ecmo_centre() -> Hospital | None:
     return Hospital.objects.filter(kind=HospitalKind.ECMO_CENTRE).order_by("pk").first()
 
 
-def travel_between(origin: Hospital, destination: Hospital, at: datetime | None = None) -> dict:
+def travel_between(
+    origin: Hospital, destination: Hospital, at: datetime | None = None, *, model: matrix.Model | None = None
+) -> dict:
     """Estimates for every mode and the recommended one, JSON-ready; served from the matrix cache.
 
     ``at`` is when the leg starts (default now); only the helicopter's night rule depends on it.
+    Pass ``model`` when asking for several legs at once, so the helipads are read once.
     """
-    model = matrix.Model.current()
+    model = model or matrix.Model.current()
     estimates = matrix.estimates_between(place_of(origin), place_of(destination), at or timezone.now(), model)
     return {
         "origin": origin.code,
@@ -85,8 +84,9 @@ def mission_travel(mission) -> dict:
 
     centre, referring = mission.receiving_centre, mission.referring_hospital
     now = timezone.now()
-    outbound = travel_between(centre, referring, mission.departed_at or now)
-    back = travel_between(referring, centre, mission.departed_with_patient_at or now)
+    model = matrix.Model.current()
+    outbound = travel_between(centre, referring, mission.departed_at or now, model=model)
+    back = travel_between(referring, centre, mission.departed_with_patient_at or now, model=model)
     result = {
         "outbound": outbound,
         "return": back,
