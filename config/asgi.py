@@ -8,7 +8,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from dispatch import scheduling  # noqa: E402
 from dispatch.realtime.auth import TokenOrSessionAuth  # noqa: E402
 from dispatch.realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -19,3 +21,7 @@ application = ProtocolTypeRouter(
         "websocket": TokenOrSessionAuth(URLRouter(websocket_urlpatterns)),
     }
 )
+
+if settings.SINGLE_PROCESS:
+    # No Redis, so no Celery worker or beat: this process runs the periodic tasks itself.
+    scheduling.start_in_process_beat()

@@ -1,13 +1,18 @@
+"""Every app's routes, each included once. Apps own their paths (API routes under `api/v1/`)."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("dispatch.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("referrals/", include("dispatch.referrals.page_urls")),
+    path("", include("hospitals.urls")),
+    path("", include("dispatch.api.urls")),
+    path("", include("dispatch.notifications.urls")),
+    path("", include("dispatch.referrals.urls")),
+    path("", include("dispatch.tracking.urls")),
     path("", include("dispatch.urls")),
 ]
 

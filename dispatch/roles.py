@@ -34,3 +34,10 @@ def referrer_hospital_id(user) -> int | None:
         return None
     profile = getattr(user, "profile", None)
     return profile.hospital_id if profile else None
+
+
+def display_name(user) -> str:
+    """How a person is named everywhere (timeline, board, SMS): full name, else login; "" for nobody."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

@@ -1,9 +1,9 @@
 """Reads shared by the API, pages, consumers and services. Scoping lives here, once."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Subquery
 
-from dispatch import roles, statuses
-from dispatch.models import Mission, MissionEvent
+from dispatch import registry, roles, statuses
+from dispatch.models import EventSequence, Mission, MissionAssignment, MissionEvent
 
 
 def missions_visible_to(user) -> QuerySet[Mission]:
@@ -21,16 +21,12 @@ def missions_visible_to(user) -> QuerySet[Mission]:
 
 
 def team_member_mission_ids(user) -> QuerySet:
-    """Missions a team member is on (has accepted a role) or is being paged for."""
-    from dispatch.models import MissionAssignment
-
-    ids = MissionAssignment.objects.filter(member=user).values("mission_id")
-    # --- alerting scope (owned by dispatch/notifications): members with an open page ---
-    from dispatch.notifications.selectors import paged_mission_ids
-
-    ids = Mission.objects.filter(Q(pk__in=ids) | Q(pk__in=paged_mission_ids(user))).values("pk")
-    # --- end alerting scope ---
-    return ids
+    """Missions a team member is on (has accepted a role), or that a feature lets them see
+    (`registry.contribute_visibility`: e.g. while they are being paged for it)."""
+    scope = Q(pk__in=MissionAssignment.objects.filter(member=user).values("mission_id"))
+    for extra in registry.visibility_contributions(user):
+        scope |= Q(pk__in=extra)
+    return Mission.objects.filter(scope).values("pk")
 
 
 def mission_visible_to(user, mission_id: int) -> bool:
@@ -54,10 +50,6 @@ def mission_list_version(*, user, missions: QuerySet[Mission], filters: dict) ->
     Every change of state writes an event (the global sequence moves); other edits bump
     `updated_at`; a mission entering or leaving the scope changes the count.
     """
-    from django.db.models import Count, Max, Subquery
-
-    from dispatch.models import EventSequence
-
     sequence = EventSequence.objects.filter(pk=1).values("last_value")
     stats = missions.order_by().aggregate(n=Count("id"), latest=Max("updated_at"), seq=Max(Subquery(sequence)))
     if roles.is_coordinator(user):
@@ -85,7 +77,5 @@ def events_after(*, sequence: int, mission_ids: QuerySet | list[int] | None = No
 
 
 def current_sequence() -> int:
-    from dispatch.models import EventSequence
-
     value = EventSequence.objects.filter(pk=1).values_list("last_value", flat=True).first()
     return value or 0

@@ -1,5 +1,7 @@
 """The mission state machine as data: which status may follow which, who may move it, what it stamps."""
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import MissionStatus as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -50,6 +52,52 @@ TEAM_PHASES: frozenset[str] = frozenset(
 )
 # A referring doctor may withdraw their own request before the centre has committed a team.
 REFERRER_MAY_CANCEL_FROM: frozenset[str] = frozenset({S.REQUESTED, S.UNDER_REVIEW})
+
+
+# The one next phase the team reports from each status, and the words on the phone's big button.
+TEAM_NEXT_PHASE: dict[str, tuple[str, str]] = {
+    S.TEAM_READY: (S.EN_ROUTE_OUT, _("Departed")),
+    S.EN_ROUTE_OUT: (S.ON_SITE, _("Arrived at bedside")),
+    S.ON_SITE: (S.CANNULATING, _("Cannulation started")),
+    S.CANNULATING: (S.ON_ECMO, _("ECMO flow established")),
+    S.ON_ECMO: (S.EN_ROUTE_BACK, _("Departed with patient")),
+    S.EN_ROUTE_BACK: (S.ARRIVED, _("Arrived at centre")),
+    S.ARRIVED: (S.COMPLETED, _("Hand-over done")),
+}
+
+# Phases in which the team travels: live positions and an expected arrival exist only then.
+TRACKED_PHASES: frozenset[str] = frozenset({S.EN_ROUTE_OUT, S.EN_ROUTE_BACK})
+
+# The centre's decision as the referring doctor reads it (decision SMS).
+DECISION_TEXTS: dict[str, str] = {
+    S.TEAM_ACTIVATED: _("ACCEPTED: the mobile ECMO team is being activated and will come to you."),
+    S.CONVENTIONAL_TRANSFER: _("ACCEPTED for conventional transfer to the centre (no ECMO team)."),
+    S.ADVICE_GIVEN: _("ADVICE given, no transfer for now."),
+    S.DECLINED: _("DECLINED."),
+}
+
+# Minutes a mission may stay in a phase before the board marks it overdue. Working defaults for
+# the board only (the Marseille series: referral call -> cannulation median 3 h), not a clinical
+# standard; BOARD_PHASE_EXPECTED_MINUTES="requested=15,..." overrides them (`expected_phase_minutes`).
+EXPECTED_PHASE_MINUTES: dict[str, int] = {
+    S.REQUESTED: 15,
+    S.UNDER_REVIEW: 15,
+    S.TEAM_ACTIVATED: 30,
+    S.TEAM_READY: 15,
+    S.EN_ROUTE_OUT: 120,
+    S.ON_SITE: 45,
+    S.CANNULATING: 45,
+    S.ON_ECMO: 60,
+    S.EN_ROUTE_BACK: 150,
+    S.ARRIVED: 30,
+}
+
+
+def expected_phase_minutes() -> dict[str, int]:
+    """The defaults above with the operator's overrides from the environment applied."""
+    from django.conf import settings
+
+    return {**EXPECTED_PHASE_MINUTES, **settings.BOARD_PHASE_EXPECTED_MINUTES}
 
 
 def allowed_next(status: str) -> frozenset[str]:

@@ -1,23 +1,21 @@
-from django.urls import include, path
+"""The core's API routes (config/urls.py includes this once at the root; feature apps route their own)."""
+
+from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from dispatch.api import views
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
-    path("me/", views.MeApi.as_view(), name="api-me"),
-    path("hospitals/", views.HospitalListApi.as_view(), name="api-hospitals"),
-    path("hospitals/<int:hospital_id>/", views.HospitalDetailApi.as_view(), name="api-hospital"),
-    path("missions/", views.MissionListCreateApi.as_view(), name="api-missions"),
-    path("missions/<int:mission_id>/", views.MissionDetailApi.as_view(), name="api-mission"),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/me/", views.MeApi.as_view(), name="api-me"),
+    path("api/v1/missions/", views.MissionListCreateApi.as_view(), name="api-missions"),
+    path("api/v1/missions/<int:mission_id>/", views.MissionDetailApi.as_view(), name="api-mission"),
     path(
-        "missions/<int:mission_id>/transitions/",
+        "api/v1/missions/<int:mission_id>/transitions/",
         views.MissionTransitionApi.as_view(),
         name="api-mission-transitions",
     ),
-    path("missions/<int:mission_id>/events/", views.MissionEventListApi.as_view(), name="api-mission-events"),
-    # Feature modules add their own routes here, each in its own urls module.
-    path("", include("dispatch.notifications.urls")),
-    path("", include("hospitals.urls")),
-    path("", include("dispatch.referrals.urls")),
+    path(
+        "api/v1/missions/<int:mission_id>/events/", views.MissionEventListApi.as_view(), name="api-mission-events"
+    ),
 ]

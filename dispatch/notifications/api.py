@@ -9,8 +9,8 @@ from rest_framework.views import APIView
 
 from dispatch import roles
 from dispatch import selectors as dispatch_selectors
-from dispatch.api.views import IDEMPOTENCY_HEADER, _idempotency_key, _source
-from dispatch.errors import NotAllowed
+from dispatch.errors import NotAllowed, NotVisible
+from dispatch.http import IDEMPOTENCY_HEADER, event_source, idempotency_key
 from dispatch.models import TeamRole
 from dispatch.notifications import selectors
 from dispatch.notifications import serializers as s
@@ -43,13 +43,13 @@ class _AnswerApi(APIView):
 
     @extend_schema(request=s.AnswerInput, responses=s.AlertAnswerOutput, parameters=[IDEMPOTENCY_HEADER])
     def post(self, request, alert_id: int):
-        key = _idempotency_key(request)
+        key = idempotency_key(request)
         data = s.AnswerInput(data=request.data or {})
         data.is_valid(raise_exception=True)
         result = type(self).service(
             alert_id=alert_id,
             member=request.user,
-            via=_source(request),
+            via=event_source(request),
             idempotency_key=key,
             note=data.validated_data["note"],
         )
@@ -75,8 +75,6 @@ class MissionAlertListApi(APIView):
 
 def _check_role(team_role: str) -> None:
     if team_role not in TeamRole.values:
-        from dispatch.errors import NotVisible
-
         raise NotVisible(_("Unknown team role."))
 
 

@@ -1,6 +1,3 @@
-import os
-import sys
-
 from django.apps import AppConfig
 
 
@@ -10,11 +7,12 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Team alerting"
 
     def ready(self) -> None:
-        from django.conf import settings
+        """Subscribe to the core: page on activation, let paged people see the mission, follow failed pages."""
+        from dispatch import registry
+        from dispatch.notifications import selectors, tasks  # noqa: F401 — tasks: registered for in-process runs
+        from dispatch.notifications.models import Purpose
+        from dispatch.notifications.services import alerts, delivery, escalation
 
-        # Single-process mode has no Celery beat: Daphne runs the reconcile loop itself.
-        # Only under Daphne, never in manage.py commands, tests or a Celery worker.
-        if settings.SINGLE_PROCESS and os.path.basename(sys.argv[0] or "") == "daphne":
-            from dispatch.notifications.scheduling import start_in_process_reconcile
-
-            start_in_process_reconcile()
+        registry.subscribe_to_transitions(alerts.on_mission_transition, order=registry.Order.TEAM)
+        registry.contribute_visibility(selectors.paged_mission_ids)
+        delivery.when_unanswered(Purpose.PAGE, escalation.after_page_failed)

@@ -34,16 +34,32 @@ class Shift(models.Model):
         return f"{self.team_role}/{self.tier}: {self.member} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
 
 
+FROM_SETTINGS = _("Empty: the ESCALATION_* setting (see README).")
+
+
 class EscalationPolicy(models.Model):
-    """Per-role timings; a role without a row uses the ESCALATION_* settings."""
+    """Per-role timings. The ESCALATION_* settings are the one source of defaults: an empty field
+    (or a role without a row) uses them, so no default lives here as well."""
 
     team_role = models.CharField(_("team role"), max_length=20, choices=TeamRole.choices, unique=True)
-    sms_wait_s = models.PositiveIntegerField(_("wait after SMS to primary (s)"))
-    call_wait_s = models.PositiveIntegerField(_("wait after calling primary (s)"))
-    backup_wait_s = models.PositiveIntegerField(_("wait after paging backup (s)"))
-    everyone_wait_s = models.PositiveIntegerField(_("wait after paging everyone in the role (s)"))
-    call_attempts = models.PositiveSmallIntegerField(_("calls per person before moving on"), default=2)
-    ring_timeout_s = models.PositiveSmallIntegerField(_("ring time per call (s)"), default=25)
+    sms_wait_s = models.PositiveIntegerField(
+        _("wait after SMS to primary (s)"), null=True, blank=True, help_text=FROM_SETTINGS
+    )
+    call_wait_s = models.PositiveIntegerField(
+        _("wait after calling primary (s)"), null=True, blank=True, help_text=FROM_SETTINGS
+    )
+    backup_wait_s = models.PositiveIntegerField(
+        _("wait after paging backup (s)"), null=True, blank=True, help_text=FROM_SETTINGS
+    )
+    everyone_wait_s = models.PositiveIntegerField(
+        _("wait after paging everyone in the role (s)"), null=True, blank=True, help_text=FROM_SETTINGS
+    )
+    call_attempts = models.PositiveSmallIntegerField(
+        _("calls per person before moving on"), null=True, blank=True, help_text=FROM_SETTINGS
+    )
+    ring_timeout_s = models.PositiveSmallIntegerField(
+        _("ring time per call (s)"), null=True, blank=True, help_text=FROM_SETTINGS
+    )
 
     class Meta:
         verbose_name_plural = "escalation policies"
@@ -136,6 +152,7 @@ class Purpose(models.TextChoices):
     UNCOVERED = "uncovered", _("Role uncovered (to coordinator)")
     ROSTER_GAP = "roster_gap", _("Roster gap (to coordinator)")
     STAND_DOWN = "stand_down", _("Role covered: stand down")
+    DECISION = "decision", _("Decision (to the referring doctor)")
 
 
 # Delivery statuses in the order they may happen; a status only ever moves to a higher rank.
@@ -154,9 +171,24 @@ CALL_FINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled", 
 
 
 class Notification(models.Model):
-    """One outgoing SMS or call. Sent at most once: (alert, run, channel, recipient, attempt) is unique."""
+    """One outgoing SMS or call, of any purpose: every message the service sends is one of these.
+
+    Sent at most once: a page is unique by (alert, run, channel, recipient, attempt), a message
+    caused by a timeline event (the decision SMS) by (event, purpose).
+    """
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    mission = models.ForeignKey(
+        "dispatch.Mission", on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    event = models.ForeignKey(
+        "dispatch.MissionEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The timeline event this message announces (one message per event and purpose).",
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
@@ -184,7 +216,10 @@ class Notification(models.Model):
                 fields=["alert", "run", "channel", "recipient", "attempt"],
                 condition=Q(alert__isnull=False),
                 name="notification_sent_once",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["event", "purpose"], condition=Q(event__isnull=False), name="notification_once_per_event"
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
 

@@ -9,6 +9,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from dispatch.models import Mission, MissionAssignment, Role
+from dispatch.notifications.errors import reason
 from dispatch.notifications.models import (
     OPEN_STATES,
     Alert,
@@ -19,12 +20,9 @@ from dispatch.notifications.models import (
     Response,
     Shift,
 )
+from dispatch.roles import display_name
 
 RECONCILE_HEARTBEAT = "paging-reconcile"
-
-
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def role_coverage(mission_ids: list[int]) -> dict[int, dict[str, dict]]:
@@ -50,17 +48,18 @@ def role_coverage(mission_ids: list[int]) -> dict[int, dict[str, dict]]:
         if state == AlertState.CANCELLED:
             continue
         if state == AlertState.ACCEPTED and alert.accepted_by:
-            member = _name(alert.accepted_by)
+            member = display_name(alert.accepted_by)
         last = last_answers.get(alert.pk)
         if state == AlertState.PAGING and last is not None and last.response == Response.DECLINED:
-            state, member = "declined", _name(last.member)
+            state, member = "declined", display_name(last.member)
         coverage[alert.mission_id][alert.team_role] = {"state": state, "member": member}
     assignments = MissionAssignment.objects.filter(mission_id__in=mission_ids).select_related("member")
     for assignment in assignments:
         entry = coverage[assignment.mission_id].get(assignment.team_role)
         if entry is None or entry["state"] in ("not_paged", "accepted", "covered_by_phone"):
             state = entry["state"] if entry and entry["state"] == "covered_by_phone" else "accepted"
-            coverage[assignment.mission_id][assignment.team_role] = {"state": state, "member": _name(assignment.member)}
+            member = display_name(assignment.member)
+            coverage[assignment.mission_id][assignment.team_role] = {"state": state, "member": member}
     return dict(coverage)
 
 
@@ -125,8 +124,6 @@ def channels_for(user) -> dict[str, str]:
         if contact.sms_opted_out:
             blocked["sms"] = "opted out of SMS (STOP)"
         if contact.blocked_number == number:
-            from dispatch.notifications.errors import reason
-
             if contact.sms_blocked_code:
                 blocked["sms"] = reason(contact.sms_blocked_code)
             if contact.voice_blocked_code:
@@ -165,7 +162,7 @@ def roster_readiness(*, now: datetime | None = None, horizon_h: int | None = Non
             cursor = max(cursor, shift.ends_at)
         if cursor < end:
             gaps.append({"start": cursor.isoformat(), "end": end.isoformat()})
-        now_people = [_name(s.member) for s in by_role[role] if s.starts_at <= now < s.ends_at]
+        now_people = [display_name(s.member) for s in by_role[role] if s.starts_at <= now < s.ends_at]
         result[role] = {
             "covered_now": bool(now_people),
             "covered_next_hours": not gaps,

@@ -4,10 +4,7 @@ from rest_framework import serializers
 
 from dispatch.models import TeamRole
 from dispatch.notifications.models import Alert, Notification, Shift, Tier
-
-
-def _name(user) -> str | None:
-    return (user.get_full_name() or user.get_username()) if user else None
+from dispatch.roles import display_name
 
 
 class AlertOutput(serializers.Serializer):
@@ -28,7 +25,7 @@ class AlertAnswerOutput(AlertOutput):
     accepted_by = serializers.SerializerMethodField()
 
     def get_accepted_by(self, obj: Alert) -> str | None:
-        return _name(obj.accepted_by)
+        return display_name(obj.accepted_by) or None
 
 
 class AnswerInput(serializers.Serializer):
@@ -50,7 +47,7 @@ class NotificationOutput(serializers.ModelSerializer):
         ]
 
     def get_recipient(self, obj: Notification) -> str | None:
-        return _name(obj.recipient)
+        return display_name(obj.recipient) or None
 
 
 class RecipientOutput(serializers.Serializer):
@@ -61,7 +58,7 @@ class RecipientOutput(serializers.Serializer):
     responded_via = serializers.CharField()
 
     def get_member(self, obj) -> str | None:
-        return _name(obj.member)
+        return display_name(obj.member) or None
 
 
 class MissionAlertOutput(AlertAnswerOutput):
@@ -108,4 +105,4 @@ class ShiftOutput(serializers.ModelSerializer):
         fields = ["id", "member_id", "member", "team_role", "tier", "starts_at", "ends_at"]
 
     def get_member(self, obj: Shift) -> str | None:
-        return _name(obj.member)
+        return display_name(obj.member) or None

@@ -10,14 +10,10 @@ from rest_framework.views import APIView
 from dispatch import roles
 from dispatch.decision_support import ClinicalInputs, assess
 from dispatch.errors import ValidationFailed
-from dispatch.models import EventSource
+from dispatch.http import event_source
 from dispatch.referrals import clinical, selectors, services
 from dispatch.referrals import serializers as s
 from hospitals.models import Hospital
-
-
-def _source(request) -> str:
-    return EventSource.WEB if request.auth is None else EventSource.API
 
 
 def _render(referral, *, code: int = status.HTTP_200_OK) -> Response:
@@ -43,7 +39,7 @@ class ReferralCreateApi(APIView):
         referral = services.submit_referral(
             created_by=request.user,
             clinical_values=data.validated_data["clinical"],
-            source=_source(request),
+            source=event_source(request),
             **mission,
         )
         return _render(selectors.referral_visible_to(request.user, referral.mission_id), code=status.HTTP_201_CREATED)
@@ -79,7 +75,7 @@ class MissionReferralApi(APIView):
         data = s.ReferralUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.update_clinical_values(
-            actor=request.user, mission_id=mission_id, clinical_values=data.validated_data, source=_source(request)
+            actor=request.user, mission_id=mission_id, clinical_values=data.validated_data, source=event_source(request)
         )
         return _render(selectors.referral_visible_to(request.user, mission_id))
 

@@ -123,30 +123,3 @@ class ReferralChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.field}: {self.old_value} → {self.new_value}"
-
-
-class DecisionSms(models.Model):
-    """The SMS telling the referring doctor the centre's decision; one per decision event, sent once."""
-
-    PENDING, SENT, FAILED = "pending", "sent", "failed"
-
-    mission = models.ForeignKey("dispatch.Mission", on_delete=models.PROTECT, related_name="decision_sms")
-    event = models.OneToOneField("dispatch.MissionEvent", on_delete=models.PROTECT, related_name="+")
-    decision = models.CharField(max_length=24)
-    to_number = models.CharField(max_length=20)
-    body = models.TextField()
-    status = models.CharField(max_length=10, default=PENDING)
-    backend = models.CharField(max_length=20, blank=True)
-    provider_sid = models.CharField(max_length=64, blank=True)
-    provider_status = models.CharField(max_length=20, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        verbose_name = "decision SMS"
-        verbose_name_plural = "decision SMS"
-
-    def __str__(self) -> str:
-        return f"{self.decision} to {self.to_number} ({self.status})"

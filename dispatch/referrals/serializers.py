@@ -12,12 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from dispatch.api.serializers import HospitalBrief
 from dispatch.decision_support import kpa_to_mmhg, normalise_fio2
 from dispatch.models import Sex, Support
 from dispatch.referrals import clinical
 from dispatch.referrals.models import Referral, ReferralChange
+from dispatch.roles import display_name
 from hospitals.models import Hospital
+from hospitals.serializers import HospitalBrief
 
 MMHG, KPA = "mmHg", "kPa"
 GAS_INPUTS = {"pao2": "pao2_mmhg", "paco2": "paco2_mmhg"}
@@ -186,7 +187,7 @@ class ReferralOutput(serializers.ModelSerializer):
         ]
 
     def get_submitted_by(self, obj: Referral) -> str:
-        return obj.submitted_by.get_full_name() or obj.submitted_by.get_username()
+        return display_name(obj.submitted_by)
 
     def get_assessment(self, obj: Referral) -> dict:
         return self.context["assessment"]
@@ -202,7 +203,7 @@ class ReferralChangeOutput(serializers.ModelSerializer):
         fields = ["field", "unit", "old_value", "new_value", "changed_by", "changed_at", "source", "event_sequence"]
 
     def get_changed_by(self, obj: ReferralChange) -> str:
-        return obj.changed_by.get_full_name() or obj.changed_by.get_username()
+        return display_name(obj.changed_by)
 
     def get_unit(self, obj: ReferralChange) -> str:
         spec = clinical.BY_NAME.get(obj.field)

@@ -13,8 +13,8 @@ from dispatch.referrals import clinical
 from dispatch.referrals.models import Referral, ReferralChange
 from dispatch.referrals.selectors import assessment_for, assessment_summary
 from dispatch.selectors import missions_visible_to
-from dispatch.services.events import record_event
 from dispatch.services.missions import create_mission
+from dispatch.services.timeline import record_event
 from hospitals.models import Hospital
 
 

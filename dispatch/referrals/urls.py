@@ -1,14 +1,16 @@
 from django.urls import path
 
-from dispatch.referrals import api
+from dispatch.referrals import api, pages
 
 urlpatterns = [
-    path("referrals/", api.ReferralCreateApi.as_view(), name="api-referrals"),
-    path("referrals/assess/", api.ReferralAssessApi.as_view(), name="api-referral-assess"),
-    path("missions/<int:mission_id>/referral/", api.MissionReferralApi.as_view(), name="api-mission-referral"),
+    path("api/v1/referrals/", api.ReferralCreateApi.as_view(), name="api-referrals"),
+    path("api/v1/referrals/assess/", api.ReferralAssessApi.as_view(), name="api-referral-assess"),
+    path("api/v1/missions/<int:mission_id>/referral/", api.MissionReferralApi.as_view(), name="api-mission-referral"),
     path(
-        "missions/<int:mission_id>/referral/history/",
+        "api/v1/missions/<int:mission_id>/referral/history/",
         api.MissionReferralHistoryApi.as_view(),
         name="api-mission-referral-history",
     ),
+    path("referrals/new/", pages.new_referral, name="referral-new"),
+    path("referrals/<int:mission_id>/", pages.referral_detail, name="referral-detail"),
 ]

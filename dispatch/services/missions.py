@@ -1,7 +1,8 @@
 """The mission state machine: the only code that changes `Mission.status`.
 
 Every function here locks the mission row, checks the actor may act, changes state and
-writes the matching `MissionEvent` in one transaction; live updates go out on commit.
+writes the matching `MissionEvent` in one transaction, then announces the change to the
+feature apps that subscribed (`dispatch.registry`); nothing leaves the building before commit.
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch import roles, statuses
+from dispatch import registry, roles, statuses
 from dispatch.errors import InvalidTransition, NotAllowed, NotVisible, ValidationFailed
 from dispatch.models import (
     EventSource,
@@ -23,7 +24,7 @@ from dispatch.models import (
     YearCounter,
 )
 from dispatch.selectors import mission_visible_to
-from dispatch.services.events import earlier_answer, record_event
+from dispatch.services.timeline import earlier_answer, record_event
 from hospitals.models import Hospital, HospitalKind
 
 
@@ -249,19 +250,5 @@ def _transition(
         payload={**(payload or {}), **({"reason": reason} if reason else {})},
         idempotency_key=idempotency_key or None,
     )
-    _after_transition(mission=mission, event=event)
+    registry.announce_transition(mission=mission, event=event)
     return TransitionResult(mission=mission, event=event)
-
-
-def _after_transition(*, mission: Mission, event: MissionEvent) -> None:
-    """Side effects of entering a phase, inside the same transaction (tasks go out on commit)."""
-    # --- alerting hook (owned by dispatch/notifications) ---
-    from dispatch.notifications.services.alerts import after_mission_transition
-
-    after_mission_transition(mission=mission, event=event)
-    # --- end alerting hook ---
-    # --- referral hook (owned by dispatch/referrals): the decision goes to the callback phone ---
-    from dispatch.referrals.hooks import on_transition as referral_on_transition
-
-    referral_on_transition(mission=mission, event=event)
-    # --- end referral hook ---

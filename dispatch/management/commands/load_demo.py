@@ -1,10 +1,14 @@
 """Demo logins so a newcomer can click through a mission at once. Safe to run repeatedly."""
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from dispatch.models import Profile, Role, TeamRole
+from dispatch.notifications.models import Shift, Tier
 from hospitals.models import Hospital
 
 DEMO_PASSWORD = "ecmo-demo-2026"
@@ -47,22 +51,15 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save()
-        self._after_users()
+        self._on_call_roster()
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % DEMO_PASSWORD))
         for username, _first, _last, role, team_role, _phone, hospital in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {role}{' / ' + team_role if team_role else ''}"
                               f"{' @ ' + hospital if hospital else ''}")
         self.stdout.write("  admin          Django admin (/admin/)")
 
-    def _after_users(self) -> None:
-        """Feature modules extend the demo here (e.g. an on-call roster)."""
-        # --- on-call roster (owned by dispatch/notifications) ---
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        from dispatch.notifications.models import Shift, Tier
-
+    def _on_call_roster(self) -> None:
+        """Primary and backup on call for every team role, so a demo activation pages someone."""
         now = timezone.now()
         starts, ends = now - timedelta(days=2), now + timedelta(days=7)
         for username, _first, _last, role, team_role, _phone, _hospital in DEMO_USERS:
@@ -74,4 +71,3 @@ class Command(BaseCommand):
             if not current.exists():
                 Shift.objects.create(member=user, team_role=team_role, tier=tier, starts_at=starts, ends_at=ends)
         self.stdout.write("On-call roster: primary and backup for every team role until %s" % ends.date())
-        # --- end on-call roster ---

@@ -13,6 +13,8 @@ class SendResult:
 
     ``unknown``: the request may have reached the provider (e.g. it timed out after sending), so
     sending again could page twice; the status callback will say whether it went out.
+    ``retryable``: the provider certainly did not take it and may later (5xx, 429, no connection):
+    the pipeline tries again after a backoff.
     """
 
     ok: bool
@@ -22,6 +24,7 @@ class SendResult:
     error_reason: str = ""
     permanent: bool = False
     unknown: bool = False
+    retryable: bool = False
 
 
 class Backend(Protocol):

@@ -1,15 +1,14 @@
 """Real SMS and voice calls through the twilio library (Messages and Calls APIs).
 
-5xx, 429 and failures to connect are retried with bounded exponential backoff. A request that
-timed out or broke after it was sent may have been carried out, so it is not repeated here:
-the result is "unknown" and the status callback (or, failing that, reconcile after
-TWILIO_UNCONFIRMED_GRACE_S) settles it. Anything else is answered at once, sorted into
-permanent (skip this channel for the person) or not.
+One request per call. 5xx, 429 and failures to connect come back ``retryable``: the pipeline
+re-enqueues the send with a backoff (no sleeping in a worker). A request that timed out or broke
+after it was sent may have been carried out, so it is never repeated blindly: the result is
+"unknown" and the status callback (or, failing that, reconcile after TWILIO_UNCONFIRMED_GRACE_S)
+settles it. Anything else is sorted into permanent (skip this channel for the person) or not.
 """
 
 import functools
 import logging
-import time
 
 import requests
 from django.conf import settings
@@ -60,38 +59,29 @@ class TwilioBackend:
     def __init__(self) -> None:
         self.client = make_client()
 
-    def _with_retries(self, what: str, create) -> SendResult:
-        attempts = max(1, settings.TWILIO_SEND_ATTEMPTS)
-        for attempt in range(attempts):
-            try:
-                resource = create()
-                return SendResult(ok=True, sid=resource.sid, status=resource.status or "queued")
-            except (TwilioRestException, requests.exceptions.RequestException) as exc:
-                code = getattr(exc, "code", None)
-                if _maybe_sent(exc):
-                    logger.warning("%s: no answer (%s); waiting for Twilio's callback instead of resending",
-                                   what, type(exc).__name__)
-                    reason = f"No answer from Twilio: {type(exc).__name__}"
-                    return SendResult(ok=False, unknown=True, error_reason=reason)
-                if not _retryable(exc):
-                    return SendResult(
-                        ok=False,
-                        error_code=code,
-                        error_reason=errors.reason(code, str(getattr(exc, "msg", exc))),
-                        permanent=errors.is_permanent(code),
-                    )
-                logger.warning("%s: attempt %s/%s failed: %s", what, attempt + 1, attempts, exc)
-                if attempt + 1 < attempts:
-                    time.sleep(min(settings.TWILIO_RETRY_MAX_S, settings.TWILIO_RETRY_BASE_S * 2**attempt))
-                last = exc
-        return SendResult(
-            ok=False,
-            error_code=getattr(last, "code", None),
-            error_reason=f"Twilio unreachable after {attempts} attempts: {type(last).__name__}",
-        )
+    def _one_try(self, what: str, create) -> SendResult:
+        """Ask Twilio once; the pipeline (`delivery.deliver`) decides whether and when to try again."""
+        try:
+            resource = create()
+            return SendResult(ok=True, sid=resource.sid, status=resource.status or "queued")
+        except (TwilioRestException, requests.exceptions.RequestException) as exc:
+            code = getattr(exc, "code", None)
+            if _maybe_sent(exc):
+                logger.warning("%s: no answer (%s); waiting for Twilio's callback instead of resending",
+                               what, type(exc).__name__)
+                return SendResult(ok=False, unknown=True, error_reason=f"No answer from Twilio: {type(exc).__name__}")
+            if _retryable(exc):
+                logger.warning("%s: Twilio did not take it: %s", what, exc)
+                return SendResult(ok=False, retryable=True, error_code=code, error_reason=type(exc).__name__)
+            return SendResult(
+                ok=False,
+                error_code=code,
+                error_reason=errors.reason(code, str(getattr(exc, "msg", exc))),
+                permanent=errors.is_permanent(code),
+            )
 
     def send_sms(self, *, to: str, body: str, status_callback: str) -> SendResult:
-        return self._with_retries(
+        return self._one_try(
             f"SMS to {to}",
             lambda: self.client.messages.create(
                 to=to,
@@ -103,7 +93,7 @@ class TwilioBackend:
         )
 
     def place_call(self, *, to: str, twiml_url: str, status_callback: str, ring_timeout_s: int) -> SendResult:
-        return self._with_retries(
+        return self._one_try(
             f"call to {to}",
             lambda: self.client.calls.create(
                 to=to,

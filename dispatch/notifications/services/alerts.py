@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from dispatch import roles
 from dispatch.errors import Conflict, NotAllowed, NotVisible, ValidationFailed
-from dispatch.models import EventSource, Mission, MissionAssignment, MissionEvent, MissionStatus, TeamRole
-from dispatch.notifications import selectors, texts
+from dispatch.models import EventSource, Mission, MissionAssignment, MissionStatus, TeamRole
+from dispatch.notifications import texts
 from dispatch.notifications.models import (
     COVERED_STATES,
     OPEN_STATES,
@@ -23,9 +23,9 @@ from dispatch.notifications.models import (
     AlertState,
     Response,
 )
+from dispatch.notifications.services.delivery import send_on_commit
 from dispatch.notifications.services.escalation import (
     advance_if_exhausted,
-    deliver_on_commit,
     page_people,
     policy_snapshot,
     schedule_step,
@@ -33,7 +33,10 @@ from dispatch.notifications.services.escalation import (
     stop_escalation,
 )
 from dispatch.notifications.services.locks import lock_alert
-from dispatch.services.events import earlier_answer, record_event
+from dispatch.registry import Transition
+from dispatch.roles import display_name
+from dispatch.services.missions import transition_mission
+from dispatch.services.timeline import earlier_answer, record_event
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,15 @@ class AnswerResult:
     replayed: bool = False
 
 
-def after_mission_transition(*, mission: Mission, event: MissionEvent) -> None:
-    """Hook from the state machine (mission locked, same transaction)."""
-    if event.to_status == MissionStatus.TEAM_ACTIVATED:
-        open_alerts(mission=mission)
-    elif event.to_status in (MissionStatus.CANCELLED, MissionStatus.DECLINED):
-        close_alerts(mission=mission)
+def on_mission_transition(transition: Transition) -> None:
+    """Subscribed to the state machine (`apps.py`): page the team on activation, stop on cancel/decline.
+
+    Runs in the transition's transaction with the mission locked; pages go out on commit.
+    """
+    if transition.to_status == MissionStatus.TEAM_ACTIVATED:
+        open_alerts(mission=transition.mission)
+    elif transition.to_status in (MissionStatus.CANCELLED, MissionStatus.DECLINED):
+        close_alerts(mission=transition.mission)
 
 
 def open_alerts(*, mission: Mission) -> list[Alert]:
@@ -121,8 +127,6 @@ def _maybe_team_ready(mission: Mission) -> None:
         Alert.objects.filter(mission=mission, state__in=COVERED_STATES).values_list("team_role", flat=True)
     )
     if set(mission.required_roles) <= covered:
-        from dispatch.services.missions import transition_mission
-
         transition_mission(mission_id=mission.pk, to_status=MissionStatus.TEAM_READY, actor=None, source="system")
 
 
@@ -146,7 +150,7 @@ def _accept(*, alert_id: int, member, via: str, idempotency_key: str | None, not
         if alert.state == AlertState.ACCEPTED and alert.accepted_by_id == member.pk:
             return AnswerResult(alert=alert, replayed=True)
         if not alert.is_open:
-            by = selectors._name(alert.accepted_by) if alert.accepted_by else None
+            by = display_name(alert.accepted_by) if alert.accepted_by else None
             raise Conflict(
                 _("This page is closed (%s).") % (by and _("accepted by %s") % by or alert.get_state_display()),
                 state=alert.state,
@@ -160,7 +164,7 @@ def _accept(*, alert_id: int, member, via: str, idempotency_key: str | None, not
         stop_escalation(alert)
         recipient.response, recipient.responded_at, recipient.responded_via = Response.ACCEPTED, now, via
         recipient.save()
-        deliver_on_commit(stand_down_others(mission=mission, alert=alert))
+        send_on_commit(stand_down_others(mission=mission, alert=alert))
         alert.save()
         MissionAssignment.objects.create(mission=mission, member=member, team_role=alert.team_role)
         record_event(
@@ -194,7 +198,7 @@ def _decline(*, alert_id: int, member, via: str, idempotency_key: str | None, no
         mission, alert = lock_alert(alert_id)
         recipient = _recipient(alert, member)
         if not alert.is_open:
-            by = selectors._name(alert.accepted_by) if alert.accepted_by else None
+            by = display_name(alert.accepted_by) if alert.accepted_by else None
             raise Conflict(_("This page is closed."), state=alert.state, accepted_by=by)
         if recipient.response == Response.DECLINED:
             return AnswerResult(alert=alert, replayed=True)
@@ -225,7 +229,7 @@ def _coordinator_alert(*, mission_id: int, team_role: str, actor) -> tuple[Missi
     return lock_alert(alert_id)
 
 
-def _team_member(member_id: int, team_role: str | None = None):
+def _team_member(member_id: int):
     member = (
         get_user_model().objects.filter(pk=member_id, is_active=True).select_related("profile").first()
         if member_id
@@ -266,7 +270,7 @@ def page_member(*, mission_id: int, team_role: str, member_id: int, actor) -> Al
         mission=mission, alert=alert, people=[member], channels=["sms", "voice"], tier="named", step=-1
     )
     alert.save()
-    deliver_on_commit(ids)
+    send_on_commit(ids)
     return alert
 
 
@@ -295,7 +299,7 @@ def cover_role_by_phone(
         payload={
             "alert_id": alert.pk,
             "team_role": team_role,
-            "member": selectors._name(member) if member else None,
+            "member": display_name(member) if member else None,
         },
     )
     _maybe_team_ready(mission)

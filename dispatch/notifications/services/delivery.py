@@ -1,18 +1,27 @@
-"""Sending pages and following them through the provider's status callbacks.
+"""The one outbound pipeline: every SMS and call the service sends, whatever its purpose.
 
-A notification is sent at most once: `deliver` locks its row and only sends while it is
-`pending`. Statuses only move forward; "delivered" comes only from a provider callback.
+A message is a `Notification` row created in the caller's transaction and sent on commit:
+`deliver` claims it (commits `claimed`), asks the provider, then records the answer in a second
+transaction, so a worker killed in between leaves a claimed row that only the status callback or
+`resolve_unconfirmed` settles — never a pending one that would be sent twice. Statuses only move
+forward; "delivered" comes only from a provider callback. A transient provider error is retried
+by re-enqueueing the task with a backoff, never by sleeping in the worker.
+
+What a purpose does when its message ends unanswered (a page that failed: call instead, escalate)
+is registered by that purpose's owner with `when_unanswered`; this module knows no purpose.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dispatch.models import EventSource
-from dispatch.notifications import errors, selectors
-from dispatch.notifications.backends import get_backend
+from dispatch import scheduling
+from dispatch.models import Mission, MissionEvent
+from dispatch.notifications import errors
+from dispatch.notifications.backends import SendResult, get_backend
 from dispatch.notifications.models import (
     CLAIMED,
     ERROR,
@@ -20,24 +29,61 @@ from dispatch.notifications.models import (
     PENDING,
     SKIPPED,
     Alert,
-    AlertRecipient,
-    AlertState,
     Channel,
     Notification,
-    PagingContact,
     Purpose,
-    Response,
 )
-from dispatch.notifications.services.escalation import advance_if_exhausted, deliver_on_commit
 from dispatch.notifications.services.locks import lock_alert
-from dispatch.services.events import record_event
 
 logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "notifications.deliver_notifications"
+
+# (notification_id, permanent) -> None; runs after the message's own transaction committed.
+UnansweredHandler = Callable[..., None]
+_unanswered: dict[str, UnansweredHandler] = {}
+
+
+def when_unanswered(purpose: str, handler: UnansweredHandler) -> None:
+    """Register what happens when a message of `purpose` can no longer be answered."""
+    _unanswered[purpose] = handler
+
+
+def _after_unanswered(notification: Notification, *, permanent: bool) -> None:
+    handler = _unanswered.get(notification.purpose)
+    if handler is not None:
+        handler(notification_id=notification.pk, permanent=permanent)
 
 
 def webhook_url(name: str, notification_id: int | None = None) -> str:
     path = f"/api/v1/twilio/{name}/" + (f"{notification_id}/" if notification_id is not None else "")
     return settings.PUBLIC_BASE_URL + path
+
+
+def send_on_commit(notification_ids: list[int]) -> None:
+    """Send these messages once the caller's transaction commits (a lost enqueue: reconcile sends)."""
+    if notification_ids:
+        scheduling.enqueue_on_commit(DELIVER_TASK, [list(notification_ids)])
+
+
+def queue_message(
+    *,
+    purpose: str,
+    to_number: str,
+    body: str,
+    mission: Mission | None = None,
+    event: MissionEvent | None = None,
+    recipient=None,
+) -> Notification:
+    """An SMS that goes out on commit. With `event`, at most one per event and purpose (idempotent)."""
+    fields = {"mission": mission, "recipient": recipient, "channel": Channel.SMS, "to_number": to_number, "body": body}
+    if event is None:
+        notification, created = Notification.objects.create(purpose=purpose, **fields), True
+    else:
+        notification, created = Notification.objects.get_or_create(event=event, purpose=purpose, defaults=fields)
+    if created:
+        send_on_commit([notification.pk])
+    return notification
 
 
 def move_status(notification: Notification, status: str, *, error_code: int | None = None, reason: str = "") -> bool:
@@ -56,17 +102,30 @@ def move_status(notification: Notification, status: str, *, error_code: int | No
     return True
 
 
-def deliver(*, notification_id: int) -> None:
-    """Send one pending notification through the configured backend (retries live there).
+def _back_to_pending(notification: Notification, *, why: str, **marks) -> None:
+    """Deliberately backwards (claimed → pending): the provider did not take it, send it again."""
+    notification.status = PENDING
+    notification.status_history = [
+        *notification.status_history,
+        {"status": PENDING, "at": timezone.now().isoformat(), **marks, "reason": why},
+    ]
 
-    The row is claimed and committed *before* the provider is asked, and the answer recorded in
-    a second transaction: a worker killed in between leaves a claimed row that only the status
-    callback or `resolve_unconfirmed` settles — never a pending one that would be sent twice.
-    """
+
+def _count(notification: Notification, mark: str) -> int:
+    return sum(1 for entry in notification.status_history if entry.get(mark))
+
+
+def retry_delay_s(retries_so_far: int) -> float:
+    """Exponential backoff between tries of one message: base × 2^n, capped."""
+    return min(settings.TWILIO_RETRY_MAX_S, settings.TWILIO_RETRY_BASE_S * 2**retries_so_far)
+
+
+def _claim(notification_id: int):
+    """Lock, check and claim the message; returns (notification, backend) or None when not to send."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status != PENDING:
-            return
+            return None
         if (
             notification.purpose == Purpose.PAGE
             and notification.alert_id
@@ -74,67 +133,78 @@ def deliver(*, notification_id: int) -> None:
         ):
             move_status(notification, SKIPPED, reason="the alert was answered before this page went out")
             notification.save()
-            return
+            return None
         backend = get_backend()
         notification.backend = backend.name
         notification.error_reason = ""  # this attempt's outcome is not known yet
         move_status(notification, CLAIMED)
         notification.save()
-        ring = (notification.alert.policy.get("ring_timeout_s") if notification.alert else None) or 25
+        return notification, backend
+
+
+def _send(notification: Notification, backend) -> SendResult:
     if notification.channel == Channel.SMS:
-        result = backend.send_sms(
+        return backend.send_sms(
             to=notification.to_number,
             body=notification.body,
             status_callback=webhook_url("sms-status", notification.pk),
         )
-    else:
-        result = backend.place_call(
-            to=notification.to_number,
-            twiml_url=webhook_url("voice", notification.pk),
-            status_callback=webhook_url("call-status", notification.pk),
-            ring_timeout_s=ring,
-        )
+    ring = (notification.alert.policy.get("ring_timeout_s") if notification.alert else None) or 25
+    return backend.place_call(
+        to=notification.to_number,
+        twiml_url=webhook_url("voice", notification.pk),
+        status_callback=webhook_url("call-status", notification.pk),
+        ring_timeout_s=ring,
+    )
+
+
+def deliver(*, notification_id: int) -> None:
+    """Send one pending message through the configured backend; see the module docstring."""
+    claimed = _claim(notification_id)
+    if claimed is None:
+        return
+    notification, backend = claimed
+    result = _send(notification, backend)
+    attempts = max(1, settings.TWILIO_SEND_ATTEMPTS)
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification_id)
+        retries = _count(notification, "retry")
         if result.ok:
             notification.provider_sid = notification.provider_sid or result.sid
             move_status(notification, result.status or "queued")
         elif result.unknown:
             notification.error_reason = result.error_reason  # stays claimed until the provider tells
+        elif result.retryable and retries + 1 < attempts:
+            logger.warning("%s to %s: try %s/%s failed (%s); trying again",
+                           notification.channel, notification.to_number, retries + 1, attempts, result.error_reason)
+            _back_to_pending(notification, why=result.error_reason, retry=True)
+            scheduling.enqueue_on_commit(DELIVER_TASK, [[notification.pk]], countdown=retry_delay_s(retries))
         else:
-            move_status(notification, ERROR, error_code=result.error_code, reason=result.error_reason)
+            reason = result.error_reason
+            if result.retryable:
+                reason = f"Twilio unreachable after {attempts} attempts: {result.error_reason}"
+            move_status(notification, ERROR, error_code=result.error_code, reason=reason)
         notification.save()
-    if not result.ok and not result.unknown:
-        logger.warning("%s to %s failed: %s", notification.channel, notification.to_number, result.error_reason)
-        if notification.alert_id and notification.purpose == Purpose.PAGE:
-            after_page_failed(notification_id=notification.pk, permanent=result.permanent)
+    if notification.status == ERROR:
+        logger.warning("%s to %s failed: %s", notification.channel, notification.to_number, notification.error_reason)
+        _after_unanswered(notification, permanent=result.permanent)
 
 
 def resolve_unconfirmed(*, notification_id: int) -> None:
-    """A claimed page with no word from the provider after the grace period: send it again, or,
+    """A claimed message with no word from the provider after the grace period: send it again, or,
     once the attempts are spent, count it as failed so the escalation moves on."""
-    failed = False
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status != CLAIMED:
             return
-        resends = sum(1 for entry in notification.status_history if entry.get("resend"))
-        if resends + 1 < max(1, settings.TWILIO_SEND_ATTEMPTS):
-            # Deliberately backwards (claimed → pending): the provider never confirmed it took it.
-            notification.status = PENDING
-            notification.status_history = [
-                *notification.status_history,
-                {"status": PENDING, "at": timezone.now().isoformat(), "resend": True,
-                 "reason": "no status callback from the provider: sending again"},
-            ]
+        if _count(notification, "resend") + 1 < max(1, settings.TWILIO_SEND_ATTEMPTS):
+            _back_to_pending(notification, why="no status callback from the provider: sending again", resend=True)
             notification.save()
-            deliver_on_commit([notification.pk])
-        else:
-            move_status(notification, ERROR, reason=notification.error_reason or "the provider never confirmed it")
-            notification.save()
-            failed = True
-    if failed and notification.alert_id and notification.purpose == Purpose.PAGE:
-        after_page_failed(notification_id=notification.pk, permanent=False)
+            send_on_commit([notification.pk])
+            return
+        move_status(notification, ERROR, reason=notification.error_reason or "the provider never confirmed it")
+        notification.save()
+    _after_unanswered(notification, permanent=False)
 
 
 def apply_status(*, notification_id: int, status: str, error_code: int | None = None, sid: str = "") -> bool:
@@ -143,7 +213,7 @@ def apply_status(*, notification_id: int, status: str, error_code: int | None = 
     with transaction.atomic():
         alert_id = Notification.objects.filter(pk=notification_id).values_list("alert_id", flat=True).first()
         if alert_id is not None:
-            lock_alert(alert_id)
+            lock_alert(alert_id)  # lock order: mission, alert, notification
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None:
             return False
@@ -153,94 +223,9 @@ def apply_status(*, notification_id: int, status: str, error_code: int | None = 
         if sid and not notification.provider_sid:
             notification.provider_sid = sid  # the send's own answer never arrived (timeout)
         notification.save()
-        ended = notification.finished_without_answer
-    if ended and alert_id and notification.purpose == Purpose.PAGE:
-        after_page_failed(notification_id=notification.pk, permanent=errors.is_permanent(error_code))
+    if notification.finished_without_answer:
+        _after_unanswered(notification, permanent=errors.is_permanent(error_code))
     return True
-
-
-def _block_channel(notification: Notification) -> None:
-    contact, _created = PagingContact.objects.get_or_create(member_id=notification.recipient_id)
-    if contact.blocked_number != notification.to_number:
-        contact.blocked_number = notification.to_number
-        contact.sms_blocked_code = None
-        contact.voice_blocked_code = None
-    if notification.channel == Channel.SMS:
-        contact.sms_blocked_code = notification.error_code
-    else:
-        contact.voice_blocked_code = notification.error_code
-    if notification.error_code == 21610:
-        contact.sms_opted_out = True
-        contact.sms_opted_out_at = contact.sms_opted_out_at or timezone.now()
-    contact.save()
-
-
-def after_page_failed(*, notification_id: int, permanent: bool) -> None:
-    """A page can no longer be answered: block a dead channel, fall back to a call, call again,
-    or move the escalation on at once when nobody in the current step is left to answer."""
-    new_ids: list[int] = []
-    with transaction.atomic():
-        alert_id = Notification.objects.values_list("alert_id", flat=True).get(pk=notification_id)
-        mission, alert = lock_alert(alert_id)
-        notification = (
-            Notification.objects.select_for_update(of=("self",)).select_related("recipient").get(pk=notification_id)
-        )
-        member = notification.recipient
-        if permanent and member is not None:
-            _block_channel(notification)
-            record_event(
-                mission=mission,
-                kind="alert.channel_skipped",
-                source=EventSource.SYSTEM,
-                note=f"{notification.get_channel_display()} to {selectors._name(member)} skipped: "
-                f"{notification.error_reason or errors.reason(notification.error_code)}",
-                payload={
-                    "alert_id": alert.pk,
-                    "team_role": alert.team_role,
-                    "channel": notification.channel,
-                    "member": selectors._name(member),
-                    "error_code": notification.error_code,
-                },
-            )
-        answered = AlertRecipient.objects.filter(alert=alert, member=member).exclude(response=Response.NONE).exists()
-        if alert.state == AlertState.PAGING and member is not None and not answered:
-            new_ids = _follow_up(alert, notification)
-        if not new_ids and notification.run == alert.current_run:
-            advance_if_exhausted(alert)
-        deliver_on_commit(new_ids)
-
-
-def _follow_up(alert: Alert, notification: Notification) -> list[int]:
-    """Failed SMS → call now (unless this step calls them anyway); unanswered call → call again."""
-    member = notification.recipient
-    if selectors.channels_for(member)["voice"]:
-        return []
-    run_voice = Notification.objects.filter(alert=alert, run=notification.run, recipient=member, channel=Channel.VOICE)
-    if notification.channel == Channel.SMS:
-        if run_voice.exists():
-            return []
-        attempt = 1
-    else:
-        attempts = alert.policy.get("call_attempts", 1)
-        if notification.attempt >= attempts or notification.status == ERROR:
-            return []
-        if run_voice.filter(attempt__gt=notification.attempt).exists():
-            return []
-        attempt = notification.attempt + 1
-    follow, created = Notification.objects.get_or_create(
-        alert=alert,
-        run=notification.run,
-        channel=Channel.VOICE,
-        recipient=member,
-        attempt=attempt,
-        defaults={
-            "step": notification.step,
-            "to_number": selectors.phone_of(member),
-            "body": alert.message,
-            "purpose": Purpose.PAGE,
-        },
-    )
-    return [follow.pk] if created else []
 
 
 def record_digits(*, notification_id: int, digits: str) -> None:

@@ -13,20 +13,25 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch.models import EventSource, Mission
-from dispatch.notifications import selectors
+from dispatch import scheduling
+from dispatch.models import EventSource, Mission, TeamRole
+from dispatch.notifications import errors, selectors
 from dispatch.notifications.models import (
+    ERROR,
     Alert,
     AlertRecipient,
     AlertState,
     Channel,
     EscalationPolicy,
     Notification,
+    PagingContact,
     Purpose,
     Response,
 )
+from dispatch.notifications.services import delivery
 from dispatch.notifications.services.locks import lock_alert
-from dispatch.services.events import record_event
+from dispatch.roles import display_name
+from dispatch.services.timeline import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +39,22 @@ logger = logging.getLogger(__name__)
 EARLY_TOLERANCE = timedelta(milliseconds=500)
 
 
+STEP_TASK = "notifications.run_escalation_step"
+
+
+def _timing(row: EscalationPolicy | None, field: str, setting: str) -> int:
+    """The role's own value if it has one, else the ESCALATION_* setting: the one source of defaults."""
+    value = getattr(row, field) if row is not None else None
+    return value if value is not None else getattr(settings, setting)
+
+
 def policy_snapshot(team_role: str) -> dict:
     """The role's policy as steps, copied onto an alert when it opens."""
     row = EscalationPolicy.objects.filter(team_role=team_role).first()
-    sms_wait = row.sms_wait_s if row else settings.ESCALATION_SMS_WAIT_S
-    call_wait = row.call_wait_s if row else settings.ESCALATION_CALL_WAIT_S
-    backup_wait = row.backup_wait_s if row else settings.ESCALATION_BACKUP_WAIT_S
-    everyone_wait = row.everyone_wait_s if row else settings.ESCALATION_EVERYONE_WAIT_S
+    sms_wait = _timing(row, "sms_wait_s", "ESCALATION_SMS_WAIT_S")
+    call_wait = _timing(row, "call_wait_s", "ESCALATION_CALL_WAIT_S")
+    backup_wait = _timing(row, "backup_wait_s", "ESCALATION_BACKUP_WAIT_S")
+    everyone_wait = _timing(row, "everyone_wait_s", "ESCALATION_EVERYONE_WAIT_S")
     return {
         "steps": [
             {"tier": "primary", "channels": ["sms"], "wait_s": sms_wait},
@@ -49,8 +63,8 @@ def policy_snapshot(team_role: str) -> dict:
             {"tier": "everyone", "channels": ["sms", "voice"], "wait_s": everyone_wait},
             {"tier": "coordinator", "channels": ["sms"], "wait_s": 0},
         ],
-        "call_attempts": row.call_attempts if row else settings.ESCALATION_CALL_ATTEMPTS,
-        "ring_timeout_s": row.ring_timeout_s if row else settings.ESCALATION_CALL_RING_TIMEOUT_S,
+        "call_attempts": _timing(row, "call_attempts", "ESCALATION_CALL_ATTEMPTS"),
+        "ring_timeout_s": _timing(row, "ring_timeout_s", "ESCALATION_CALL_RING_TIMEOUT_S"),
     }
 
 
@@ -59,33 +73,13 @@ def schedule_step(alert: Alert, *, delay_s: float) -> None:
     alert.next_step_due_at = timezone.now() + timedelta(seconds=delay_s)
     token = str(alert.new_token())
     alert.save(update_fields=["next_step_due_at", "active_token"])
-    alert_id = alert.pk
-
-    def go() -> None:
-        from dispatch.notifications.scheduling import enqueue
-        from dispatch.notifications.tasks.run_escalation_step import run_escalation_step
-
-        enqueue(run_escalation_step, (alert_id, token), countdown=delay_s, task_id=f"alert-{alert_id}-{token}")
-
-    transaction.on_commit(go, robust=True)  # a lost enqueue is caught by the reconcile task
+    # A lost enqueue is caught by the reconcile task (the due time is in the row).
+    scheduling.enqueue_on_commit(STEP_TASK, (alert.pk, token), countdown=delay_s, task_id=f"alert-{alert.pk}-{token}")
 
 
 def stop_escalation(alert: Alert) -> None:
     alert.next_step_due_at = None
     alert.active_token = None
-
-
-def deliver_on_commit(notification_ids: list[int]) -> None:
-    if not notification_ids:
-        return
-
-    def go() -> None:
-        from dispatch.notifications.scheduling import enqueue
-        from dispatch.notifications.tasks.deliver_notifications import deliver_notifications
-
-        enqueue(deliver_notifications, (list(notification_ids),))
-
-    transaction.on_commit(go, robust=True)  # a lost enqueue is caught by the reconcile task
 
 
 def run_due_step(*, alert_id: int, token: str) -> list[int]:
@@ -104,10 +98,8 @@ def run_due_step(*, alert_id: int, token: str) -> list[int]:
         if alert.next_step_due_at is None or alert.next_step_due_at > now + EARLY_TOLERANCE:
             return []
         ids = run_next_step(mission=mission, alert=alert)
-    from dispatch.notifications.services.delivery import deliver
-
     for notification_id in ids:
-        deliver(notification_id=notification_id)
+        delivery.deliver(notification_id=notification_id)
     return ids
 
 
@@ -142,7 +134,7 @@ def page_people(
             wanted.append("voice")
         for channel in wanted:
             if blocked[channel]:
-                skipped.append({"member": selectors._name(person), "channel": channel, "reason": blocked[channel]})
+                skipped.append({"member": display_name(person), "channel": channel, "reason": blocked[channel]})
                 continue
             notification, _created = Notification.objects.get_or_create(
                 alert=alert,
@@ -162,7 +154,7 @@ def page_people(
             "team_role": alert.team_role,
             "tier": tier,
             "step": step,
-            "members": [selectors._name(p) for p in people],
+            "members": [display_name(p) for p in people],
             "channels": channels,
             "skipped": skipped,
         },
@@ -205,8 +197,6 @@ def _mark_uncovered(*, mission: Mission, alert: Alert, step: int) -> list[int]:
     stop_escalation(alert)
     alert.run_count += 1
     alert.current_run = alert.run_count
-    from dispatch.models import TeamRole
-
     body = f"UNCOVERED {mission.code}: no {TeamRole(alert.team_role).label} accepted. Page someone by phone."
     ids = []
     for coordinator in selectors.coordinators():
@@ -238,14 +228,12 @@ def stand_down_others(*, mission: Mission, alert: Alert) -> list[int]:
     A backup woken at 3 a.m. must not drive in for a role someone already took. Caller holds
     the alert lock; the SMS go out on commit.
     """
-    from dispatch.models import TeamRole
-
     waiting = (
         AlertRecipient.objects.filter(alert=alert, response=Response.NONE)
         .exclude(member_id=alert.accepted_by_id)
         .select_related("member", "member__profile")
     )
-    covered_by = selectors._name(alert.accepted_by) if alert.accepted_by else _("a colleague")
+    covered_by = display_name(alert.accepted_by) if alert.accepted_by else _("a colleague")
     body = _("%(code)s: the %(role)s role is covered by %(name)s. You can stand down. Thank you.") % {
         "code": mission.code,
         "role": TeamRole(alert.team_role).label,
@@ -294,3 +282,95 @@ def advance_if_exhausted(alert: Alert) -> bool:
         return False
     schedule_step(alert, delay_s=0)
     return True
+
+
+# --- a page that can no longer be answered ----------------------------------------------
+
+
+def _block_channel(notification: Notification) -> None:
+    contact, _created = PagingContact.objects.get_or_create(member_id=notification.recipient_id)
+    if contact.blocked_number != notification.to_number:
+        contact.blocked_number = notification.to_number
+        contact.sms_blocked_code = None
+        contact.voice_blocked_code = None
+    if notification.channel == Channel.SMS:
+        contact.sms_blocked_code = notification.error_code
+    else:
+        contact.voice_blocked_code = notification.error_code
+    if notification.error_code == 21610:
+        contact.sms_opted_out = True
+        contact.sms_opted_out_at = contact.sms_opted_out_at or timezone.now()
+    contact.save()
+
+
+def after_page_failed(*, notification_id: int, permanent: bool) -> None:
+    """A page can no longer be answered: block a dead channel, fall back to a call, call again,
+    or move the escalation on at once when nobody in the current step is left to answer.
+
+    Registered with the outbound pipeline for `Purpose.PAGE` (see `apps.py`).
+    """
+    new_ids: list[int] = []
+    with transaction.atomic():
+        alert_id = Notification.objects.values_list("alert_id", flat=True).get(pk=notification_id)
+        if alert_id is None:
+            return
+        mission, alert = lock_alert(alert_id)
+        notification = (
+            Notification.objects.select_for_update(of=("self",)).select_related("recipient").get(pk=notification_id)
+        )
+        member = notification.recipient
+        if permanent and member is not None:
+            _block_channel(notification)
+            record_event(
+                mission=mission,
+                kind="alert.channel_skipped",
+                source=EventSource.SYSTEM,
+                note=f"{notification.get_channel_display()} to {display_name(member)} skipped: "
+                f"{notification.error_reason or errors.reason(notification.error_code)}",
+                payload={
+                    "alert_id": alert.pk,
+                    "team_role": alert.team_role,
+                    "channel": notification.channel,
+                    "member": display_name(member),
+                    "error_code": notification.error_code,
+                },
+            )
+        answered = AlertRecipient.objects.filter(alert=alert, member=member).exclude(response=Response.NONE).exists()
+        if alert.state == AlertState.PAGING and member is not None and not answered:
+            new_ids = _follow_up(alert, notification)
+        if not new_ids and notification.run == alert.current_run:
+            advance_if_exhausted(alert)
+        delivery.send_on_commit(new_ids)
+
+
+def _follow_up(alert: Alert, notification: Notification) -> list[int]:
+    """Failed SMS → call now (unless this step calls them anyway); unanswered call → call again."""
+    member = notification.recipient
+    if selectors.channels_for(member)["voice"]:
+        return []
+    run_voice = Notification.objects.filter(alert=alert, run=notification.run, recipient=member, channel=Channel.VOICE)
+    if notification.channel == Channel.SMS:
+        if run_voice.exists():
+            return []
+        attempt = 1
+    else:
+        attempts = alert.policy.get("call_attempts", 1)
+        if notification.attempt >= attempts or notification.status == ERROR:
+            return []
+        if run_voice.filter(attempt__gt=notification.attempt).exists():
+            return []
+        attempt = notification.attempt + 1
+    follow, created = Notification.objects.get_or_create(
+        alert=alert,
+        run=notification.run,
+        channel=Channel.VOICE,
+        recipient=member,
+        attempt=attempt,
+        defaults={
+            "step": notification.step,
+            "to_number": selectors.phone_of(member),
+            "body": alert.message,
+            "purpose": Purpose.PAGE,
+        },
+    )
+    return [follow.pk] if created else []

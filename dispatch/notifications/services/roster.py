@@ -1,14 +1,24 @@
-"""Writing the on-call roster (coordinators only)."""
+"""Writing the on-call roster (coordinators only), and warning coordinators of gaps in it."""
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch import roles
 from dispatch.errors import NotAllowed, ValidationFailed
-from dispatch.notifications.models import Shift, Tier
+from dispatch.models import TeamRole
+from dispatch.notifications import selectors
+from dispatch.notifications.models import Heartbeat, Purpose, Shift, Tier
+from dispatch.notifications.services.delivery import queue_message
+
+logger = logging.getLogger(__name__)
+
+# A coordinator told about a gap is told again after this long if it is still open.
+RENOTIFY_AFTER = timedelta(hours=6)
 
 
 def _check(*, actor, member, team_role: str, tier: str, starts_at: datetime, ends_at: datetime) -> None:
@@ -65,3 +75,33 @@ def delete_shift(*, actor, shift_id: int) -> None:
     if not roles.is_coordinator(actor):
         raise NotAllowed(_("Only coordinators can edit the on-call roster."))
     Shift.objects.filter(pk=shift_id).delete()
+
+
+def warn_of_roster_gaps(*, now: datetime | None = None) -> list[str]:
+    """Text every coordinator about a role with nobody reachable on call now or within the horizon.
+
+    Once per gap per RENOTIFY_AFTER (the heartbeat row remembers); returns the roles told about.
+    """
+    now = now or timezone.now()
+    readiness = selectors.roster_readiness(now=now)
+    told = []
+    for role, info in readiness["roles"].items():
+        key = f"roster-gap:{role}"
+        if info["covered_next_hours"]:
+            Heartbeat.objects.filter(name=key).delete()
+            continue
+        if Heartbeat.objects.filter(name=key, last_run_at__gt=now - RENOTIFY_AFTER).exists():
+            continue
+        gap = info["gaps"][0]
+        start = timezone.localtime(datetime.fromisoformat(gap["start"]))
+        when = "NOW" if not info["covered_now"] else f"from {start:%d.%m. %H:%M}"
+        body = f"ECMO roster gap: no reachable {TeamRole(role).label} on call {when}. Please fix the roster."
+        logger.warning(body)
+        with transaction.atomic():
+            Heartbeat.objects.update_or_create(name=key, defaults={"last_run_at": now, "detail": gap})
+            for coordinator in selectors.coordinators():
+                number = selectors.phone_of(coordinator)
+                if number:
+                    queue_message(purpose=Purpose.ROSTER_GAP, to_number=number, body=body, recipient=coordinator)
+        told.append(role)
+    return told

@@ -16,7 +16,11 @@ logger = logging.getLogger(__name__)
 
 # Leave a step this overdue to its own timer task (the token makes a race harmless anyway).
 OVERDUE_GRACE = timedelta(milliseconds=500)
-PENDING_GRACE = timedelta(seconds=2)
+
+
+def pending_grace() -> timedelta:
+    """A pending message is left to its own task this long (a retry waits out its backoff first)."""
+    return timedelta(seconds=max(2.0, settings.TWILIO_RETRY_MAX_S + 1.0))
 
 
 def unconfirmed_grace() -> timedelta:
@@ -38,7 +42,7 @@ def reconcile_paging() -> dict:
         logger.warning("alert %s: step overdue, running it from reconcile", alert_id)
         run_due_step(alert_id=alert_id, token=str(token))
     stuck = list(
-        Notification.objects.filter(status=PENDING, created_at__lte=now - PENDING_GRACE).values_list("pk", flat=True)
+        Notification.objects.filter(status=PENDING, updated_at__lte=now - pending_grace()).values_list("pk", flat=True)
     )
     for notification_id in stuck:
         logger.warning("notification %s: still pending, sending it from reconcile", notification_id)

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from dispatch.notifications import scheduling
+from dispatch import scheduling
 from tests.fakes.twilio_server import FakeTwilio
 
 APP_NUMBER = "+15005550006"

@@ -1,30 +1,13 @@
 import pytest
+from celery import current_app
 
-from dispatch.referrals import hooks
-from dispatch.services import missions
-
-
-@pytest.fixture
-def decision_hook(monkeypatch):
-    """The referral hook on the state machine, whether or not the lead has wired it into missions.py yet.
-
-    The hook is idempotent (one DecisionSms per decision event), so running it twice is harmless.
-    """
-    original = missions._after_transition
-
-    def after_transition(*, mission, event):
-        original(mission=mission, event=event)
-        hooks.on_transition(mission=mission, event=event)
-
-    monkeypatch.setattr(missions, "_after_transition", after_transition)
+from dispatch import scheduling
 
 
 @pytest.fixture
 def send_now(monkeypatch):
-    """Run the send task in-process instead of through the broker (no worker in these tests)."""
-    from dispatch.referrals import notify
-
-    monkeypatch.setattr(notify, "enqueue_send", lambda sms_id: notify.send_decision_sms(decision_sms_id=sms_id))
+    """Run enqueued tasks in-process at once instead of through the broker (no worker in these tests)."""
+    monkeypatch.setattr(scheduling, "enqueue", lambda name, args, **_options: current_app.tasks[name].run(*args))
 
 
 VV_REFERRAL = {

@@ -3,8 +3,9 @@ import logging
 import pytest
 
 from dispatch.models import EventSource
-from dispatch.referrals import hooks, notify
-from dispatch.referrals.models import DecisionSms
+from dispatch.notifications.models import PENDING, Notification, Purpose
+from dispatch.notifications.services.delivery import deliver
+from dispatch.referrals import decision
 from dispatch.referrals.selectors import referral_summary
 from dispatch.services.missions import transition_mission
 
@@ -33,52 +34,52 @@ def decide(coordinator_api, mission_id: int, to: str, **extra):
     ],
 )
 def test_decision_is_texted_to_the_callback_phone(
-    decision_hook, send_now, coordinator_api, mission_id, django_capture_on_commit_callbacks, caplog, to, extra, words
+    send_now, coordinator_api, mission_id, django_capture_on_commit_callbacks, caplog, to, extra, words
 ):
     with caplog.at_level(logging.WARNING, logger="dispatch.notifications.console"):
         with django_capture_on_commit_callbacks(execute=True):
             decide(coordinator_api, mission_id, to, **extra)
-    sms = DecisionSms.objects.get(mission_id=mission_id)
-    assert (sms.to_number, sms.status, sms.backend) == ("+38641555111", DecisionSms.SENT, "console")
+    sms = Notification.objects.get(mission_id=mission_id, purpose=Purpose.DECISION)
+    assert (sms.to_number, sms.status, sms.backend) == ("+38641555111", "sent", "console")
     assert words in sms.body
     assert f"/referrals/{mission_id}/" in sms.body
     assert any("SMS to +38641555111" in r.getMessage() and words in r.getMessage() for r in caplog.records)
 
 
-def test_team_activation_is_queued_for_the_referrer(decision_hook, coordinator_api, mission_id):
+def test_team_activation_is_queued_for_the_referrer(coordinator_api, mission_id):
     decide(coordinator_api, mission_id, "team_activated")
-    sms = DecisionSms.objects.get(mission_id=mission_id)
-    assert sms.status == DecisionSms.PENDING
+    sms = Notification.objects.get(mission_id=mission_id, purpose=Purpose.DECISION)
+    assert sms.status == PENDING
     assert "ACCEPTED: the mobile ECMO team is being activated" in sms.body
 
 
-def test_review_start_is_not_a_decision(decision_hook, referrer_api, vv_referral, coordinator_api):
+def test_review_start_is_not_a_decision(referrer_api, vv_referral, coordinator_api):
     mission_id = referrer_api.post("/api/v1/referrals/", vv_referral, format="json").json()["mission_id"]
     decide(coordinator_api, mission_id, "under_review")
-    assert not DecisionSms.objects.exists()
+    assert not Notification.objects.filter(purpose=Purpose.DECISION).exists()
 
 
-def test_hook_twice_for_one_decision_makes_one_sms(coordinator, mission_id):
+def test_queueing_twice_for_one_decision_makes_one_sms(coordinator, mission_id):
     result = transition_mission(
         mission_id=mission_id, to_status="declined", actor=coordinator, source=EventSource.API, reason="No"
     )
-    hooks.on_transition(mission=result.mission, event=result.event)
-    hooks.on_transition(mission=result.mission, event=result.event)
-    assert DecisionSms.objects.count() == 1
+    decision.queue_decision_sms(mission=result.mission, event=result.event)
+    decision.queue_decision_sms(mission=result.mission, event=result.event)
+    assert Notification.objects.filter(purpose=Purpose.DECISION).count() == 1
 
 
 def test_sms_is_sent_once_even_if_the_task_runs_twice(coordinator, mission_id, caplog):
     result = transition_mission(
         mission_id=mission_id, to_status="declined", actor=coordinator, source=EventSource.API, reason="No"
     )
-    sms = notify.queue_decision_sms(mission=result.mission, event=result.event)
+    sms = decision.queue_decision_sms(mission=result.mission, event=result.event)
     with caplog.at_level(logging.WARNING, logger="dispatch.notifications.console"):
-        notify.send_decision_sms(decision_sms_id=sms.pk)
-        notify.send_decision_sms(decision_sms_id=sms.pk)
+        deliver(notification_id=sms.pk)
+        deliver(notification_id=sms.pk)
     assert sum("SMS to" in r.getMessage() for r in caplog.records) == 1
 
 
-def test_referrer_reads_the_decision_on_the_referral(decision_hook, coordinator_api, referrer_api, mission_id):
+def test_referrer_reads_the_decision_on_the_referral(coordinator_api, referrer_api, mission_id):
     decide(coordinator_api, mission_id, "declined", reason="Too late")
     body = referrer_api.get(f"/api/v1/missions/{mission_id}/referral/").json()
     assert (body["status"], body["close_reason"]) == ("declined", "Too late")

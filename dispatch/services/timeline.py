@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from dispatch import registry
 from dispatch.errors import Conflict
 from dispatch.models import EventSequence, Mission, MissionEvent
 
@@ -31,7 +32,7 @@ def record_event(
     payload: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
 ) -> MissionEvent:
-    """Append an event and publish it after commit.
+    """Append an event; timeline listeners (the live streams) publish it after commit.
 
     Callers must hold the mission's row lock inside a transaction, so a mission's events and
     its state never disagree.
@@ -50,9 +51,7 @@ def record_event(
         payload=payload or {},
         idempotency_key=idempotency_key,
     )
-    from dispatch.realtime.events import publish_event_on_commit
-
-    publish_event_on_commit(event)
+    registry.announce_event(event)
     return event
 
 
