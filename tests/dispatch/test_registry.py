@@ -10,6 +10,10 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+def review(mission) -> None:
+    transition_mission(mission_id=mission.pk, to_status="under_review", actor=factories.make_coordinator(), source="web")
+
+
 @pytest.fixture
 def clean_registry(monkeypatch):
     """Subscribers of this test only, the apps' own put back afterwards."""
@@ -28,8 +32,7 @@ def test_transition_subscribers_run_in_declared_order_not_registration_order(cle
 
     registry.subscribe_to_transitions(referrer_side, order=registry.Order.REFERRER)
     registry.subscribe_to_transitions(team_side, order=registry.Order.TEAM)
-    mission = factories.MissionFactory(status=MissionStatus.REQUESTED)
-    transition_mission(mission_id=mission.pk, to_status="under_review", actor=factories.make_coordinator(), source="web")
+    review(factories.MissionFactory(status=MissionStatus.REQUESTED))
     assert calls == [("team", "under_review"), ("referrer", "under_review")]
 
 
@@ -41,8 +44,7 @@ def test_subscribing_twice_calls_once(clean_registry):
 
     registry.subscribe_to_transitions(side, order=registry.Order.TEAM)
     registry.subscribe_to_transitions(side, order=registry.Order.TEAM)
-    mission = factories.MissionFactory(status=MissionStatus.REQUESTED)
-    transition_mission(mission_id=mission.pk, to_status="under_review", actor=factories.make_coordinator(), source="web")
+    review(factories.MissionFactory(status=MissionStatus.REQUESTED))
     assert len(calls) == 1
 
 
