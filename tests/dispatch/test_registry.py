@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 def review(mission) -> None:
-    transition_mission(mission_id=mission.pk, to_status="under_review", actor=factories.make_coordinator(), source="web")
+    coordinator = factories.make_coordinator()
+    transition_mission(mission_id=mission.pk, to_status="under_review", actor=coordinator, source="web")
 
 
 @pytest.fixture
