@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "dispatch.notifications",
     "dispatch.tracking",
     "dispatch.referrals",
+    "dispatch.realtime",
 ]
 
 MIDDLEWARE = [
@@ -252,45 +253,50 @@ REALTIME_CATCH_UP_SECONDS = env.float("REALTIME_CATCH_UP_SECONDS", default=15.0)
 # Browser reconnect backoff: first delay and cap, in milliseconds (doubling, with jitter).
 REALTIME_RECONNECT_INITIAL_MS = env.int("REALTIME_RECONNECT_INITIAL_MS", default=1000)
 REALTIME_RECONNECT_MAX_MS = env.int("REALTIME_RECONNECT_MAX_MS", default=30000)
-# Test hook: streams honour a {"type": "force.disconnect"} group message. Never on in production.
-REALTIME_TEST_HOOKS = env.bool("REALTIME_TEST_HOOKS", default=False)
-# Minutes a mission may stay in a phase before the board marks it overdue. Working defaults for
-# the board only (the Marseille series: referral call -> cannulation median 3 h), not a clinical
-# standard; set BOARD_PHASE_EXPECTED_MINUTES="requested=15,under_review=15,..." to change them.
+# Overrides of the board's overdue limits per phase (defaults: dispatch.statuses.EXPECTED_PHASE_MINUTES),
+# e.g. BOARD_PHASE_EXPECTED_MINUTES="requested=15,under_review=15".
 BOARD_PHASE_EXPECTED_MINUTES = {
-    "requested": 15,
-    "under_review": 15,
-    "team_activated": 30,
-    "team_ready": 15,
-    "en_route_out": 120,
-    "on_site": 45,
-    "cannulating": 45,
-    "on_ecmo": 60,
-    "en_route_back": 150,
-    "arrived": 30,
-    **{key: int(value) for key, value in env.dict("BOARD_PHASE_EXPECTED_MINUTES", default={}).items()},
+    key: int(value) for key, value in env.dict("BOARD_PHASE_EXPECTED_MINUTES", default={}).items()
 }
 # --- end live board ---
 
 # --- travel estimates and live position (hospitals/, dispatch/tracking; docs/travel.md) ---
-# Every TravelParams field (hospitals/travel/estimators.py) as a setting; defaults equal the
-# TravelParams defaults, whose sources and reasoning are documented there and in docs/travel.md.
-TRAVEL_ROAD_WINDING_FACTOR = env.float("TRAVEL_ROAD_WINDING_FACTOR", default=1.3)
-TRAVEL_ROAD_SPEED_KMH = env.float("TRAVEL_ROAD_SPEED_KMH", default=80.0)
-TRAVEL_DISPATCH_OVERHEAD_MIN = env.float("TRAVEL_DISPATCH_OVERHEAD_MIN", default=10.0)
-TRAVEL_LOADING_OVERHEAD_MIN = env.float("TRAVEL_LOADING_OVERHEAD_MIN", default=15.0)
-TRAVEL_HELI_CRUISE_KMH = env.float("TRAVEL_HELI_CRUISE_KMH", default=220.0)
-TRAVEL_HELI_STARTUP_MIN = env.float("TRAVEL_HELI_STARTUP_MIN", default=10.0)
-TRAVEL_HELI_LANDING_MIN = env.float("TRAVEL_HELI_LANDING_MIN", default=5.0)
-TRAVEL_GROUND_LEG_SPEED_KMH = env.float("TRAVEL_GROUND_LEG_SPEED_KMH", default=50.0)
-TRAVEL_GROUND_TRANSFER_MIN = env.float("TRAVEL_GROUND_TRANSFER_MIN", default=10.0)
-TRAVEL_NIGHT_FLIGHTS_ALLOWED = env.bool("TRAVEL_NIGHT_FLIGHTS_ALLOWED", default=False)
-TRAVEL_NIGHT_SUN_ELEVATION_DEG = env.float("TRAVEL_NIGHT_SUN_ELEVATION_DEG", default=-6.0)
-TRAVEL_OSRM_DURATION_FACTOR = env.float("TRAVEL_OSRM_DURATION_FACTOR", default=1.0)
-TRAVEL_PREFER_ROAD_WITHIN_MIN = env.float("TRAVEL_PREFER_ROAD_WITHIN_MIN", default=10.0)
+# The travel model's parameters, read here and nowhere else: TravelParams field -> value of the
+# variable TRAVEL_<FIELD>. Defaults equal the TravelParams defaults (hospitals/travel/estimators.py),
+# whose sources and reasoning are documented there and in docs/travel.md.
+
+
+def _env_number(variable: str, default: float) -> float:
+    """A number from the environment; a typo stops start-up with the variable's name.
+
+    (``environ.ImproperlyConfigured`` is Django's exception, re-exported by django-environ.)
+    """
+    try:
+        return env.float(variable, default=default)
+    except ValueError as exc:
+        raise environ.ImproperlyConfigured(f"{variable} must be a number, got {env.str(variable)!r}") from exc
+
+
+TRAVEL_PARAMS = {
+    "road_winding_factor": _env_number("TRAVEL_ROAD_WINDING_FACTOR", 1.3),
+    "road_speed_kmh": _env_number("TRAVEL_ROAD_SPEED_KMH", 80.0),
+    "dispatch_overhead_min": _env_number("TRAVEL_DISPATCH_OVERHEAD_MIN", 10.0),
+    "loading_overhead_min": _env_number("TRAVEL_LOADING_OVERHEAD_MIN", 15.0),
+    "heli_cruise_kmh": _env_number("TRAVEL_HELI_CRUISE_KMH", 220.0),
+    "heli_startup_min": _env_number("TRAVEL_HELI_STARTUP_MIN", 10.0),
+    "heli_landing_min": _env_number("TRAVEL_HELI_LANDING_MIN", 5.0),
+    "ground_leg_speed_kmh": _env_number("TRAVEL_GROUND_LEG_SPEED_KMH", 50.0),
+    "ground_transfer_min": _env_number("TRAVEL_GROUND_TRANSFER_MIN", 10.0),
+    "night_flights_allowed": env.bool("TRAVEL_NIGHT_FLIGHTS_ALLOWED", default=False),
+    "night_sun_elevation_deg": _env_number("TRAVEL_NIGHT_SUN_ELEVATION_DEG", -6.0),
+    "osrm_duration_factor": _env_number("TRAVEL_OSRM_DURATION_FACTOR", 1.0),
+    "prefer_road_within_min": _env_number("TRAVEL_PREFER_ROAD_WITHIN_MIN", 10.0),
+}
 # Optional OSRM server for road routes; empty = offline geodesic model.
-OSRM_URL = env.str("OSRM_URL", default="")
-OSRM_TIMEOUT_S = env.float("OSRM_TIMEOUT_S", default=2.0)
+OSRM_URL = env.str("OSRM_URL", default="").strip().rstrip("/")
+OSRM_TIMEOUT_S = _env_number("OSRM_TIMEOUT_S", 2.0)
+if not OSRM_TIMEOUT_S > 0:
+    raise environ.ImproperlyConfigured(f"OSRM_TIMEOUT_S must be > 0, got {OSRM_TIMEOUT_S!r}")
 # Estimate matrix cache: the shared Redis when there is one (the warm-up task runs in the
 # worker), else process memory. Keys are content-addressed: a changed hospital is never stale.
 TRAVEL_CACHE_ALIAS = "travel"

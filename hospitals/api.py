@@ -1,4 +1,4 @@
-"""Travel API: estimates per mode and the recommended mode, for a hospital or a mission."""
+"""Hospital API: the reference hospitals, and travel estimates between a hospital and a centre."""
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -7,14 +7,26 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dispatch import selectors as dispatch_selectors
-from dispatch.errors import ValidationFailed
 from hospitals import selectors
 from hospitals.matrix import Model
 from hospitals.models import Hospital
+from hospitals.serializers import HospitalOutput
+
+
+class HospitalListApi(APIView):
+    @extend_schema(responses=HospitalOutput(many=True))
+    def get(self, request):
+        return Response(HospitalOutput(Hospital.objects.all(), many=True).data)
+
+
+class HospitalDetailApi(APIView):
+    @extend_schema(responses=HospitalOutput)
+    def get(self, request, hospital_id: int):
+        return Response(HospitalOutput(get_object_or_404(Hospital, pk=hospital_id)).data)
 
 
 class HospitalTravelFilter(serializers.Serializer):
@@ -43,25 +55,15 @@ class HospitalTravelApi(APIView):
         if centre_id is None:
             centre = selectors.main_ecmo_centre()
             if centre is None:
-                raise ValidationFailed({"centre": [_("No ECMO centre is configured.")]})
+                raise ValidationError({"centre": [_("No ECMO centre is configured.")]})
         else:
             centre = selectors.ecmo_centres().filter(pk=centre_id).first()
             if centre is None:
-                raise ValidationFailed({"centre": [_("Not an ECMO centre or unit.")]})
+                raise ValidationError({"centre": [_("Not an ECMO centre or unit.")]})
         if centre.pk == hospital.pk:
-            raise ValidationFailed({"centre": [_("The hospital is the centre itself.")]})
+            raise ValidationError({"centre": [_("The hospital is the centre itself.")]})
         at = filters.validated_data.get("at") or timezone.now()
         model = Model.current()
         body = selectors.travel_between(hospital, centre, at, model=model)
         body["from_centre"] = selectors.travel_between(centre, hospital, at, model=model)
         return Response(body)
-
-
-class MissionTravelApi(APIView):
-    @extend_schema(
-        responses=OpenApiTypes.OBJECT,
-        description="Outbound and return estimates and, while travelling, the expected arrival.",
-    )
-    def get(self, request, mission_id: int):
-        mission = get_object_or_404(dispatch_selectors.missions_visible_to(request.user), pk=mission_id)
-        return Response(selectors.mission_travel(mission))

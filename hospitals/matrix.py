@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.core.exceptions import ImproperlyConfigured
 
 from hospitals.models import Hospital, HospitalKind
 from hospitals.travel import (
@@ -39,7 +40,6 @@ from hospitals.travel import (
     estimate,
     is_night,
 )
-from hospitals.travel.config import osrm_timeout_from_settings, osrm_url_from_settings, params_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,14 @@ def helipads() -> tuple[Place, ...]:
     )
 
 
+def travel_params() -> TravelParams:
+    """The model's parameters from ``settings.TRAVEL_PARAMS``, the one place they are read."""
+    try:
+        return TravelParams(**settings.TRAVEL_PARAMS)
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f"Invalid TRAVEL_* setting: {exc}") from exc
+
+
 def travel_cache() -> BaseCache:
     alias = getattr(settings, "TRAVEL_CACHE_ALIAS", "default")
     return caches[alias if alias in settings.CACHES else "default"]
@@ -85,7 +93,7 @@ class Model:
 
     @classmethod
     def current(cls) -> Model:
-        return cls(params_from_settings(), helipads(), osrm_url_from_settings(), osrm_timeout_from_settings())
+        return cls(travel_params(), helipads(), settings.OSRM_URL or None, settings.OSRM_TIMEOUT_S)
 
     def key(self, origin: Place, destination: Place) -> str:
         raw = repr((origin, destination, self.helipads, self.params, self.osrm_url))

@@ -12,6 +12,7 @@ from django.dispatch import receiver
 
 from hospitals import matrix
 from hospitals.models import Hospital
+from hospitals.tasks import recompute_travel_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,6 @@ def schedule_matrix_recompute() -> None:
     try:
         if not matrix.travel_cache().add(matrix.RECOMPUTE_PENDING_KEY, 1, timeout=matrix.RECOMPUTE_PENDING_TTL_S):
             return
-        from hospitals.tasks import recompute_travel_matrix
-
         recompute_travel_matrix.delay()
     except Exception:  # noqa: BLE001 — the next read computes what the warm-up would have
         logger.warning("could not queue the travel matrix recompute", exc_info=True)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from dispatch.models import Mission, TeamRole
+from hospitals.selectors import travel_between
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +20,6 @@ def team_page_url() -> str:
 def road_minutes(mission: Mission) -> int | None:
     """Estimated road time to the referring hospital, if the travel model can give one."""
     try:
-        from hospitals.selectors import travel_between
-
         minutes = travel_between(mission.referring_hospital, mission.receiving_centre)["estimates"]["road"][
             "duration_min"
         ]

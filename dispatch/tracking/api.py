@@ -1,7 +1,11 @@
-"""Live position API: a team member's phone posts where it is while the mission travels."""
+"""Mission travel API: the mission's estimates and expected arrival, and the team's live positions.
+
+A team member's phone posts where it is while the mission travels.
+"""
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
@@ -11,6 +15,7 @@ from rest_framework.views import APIView
 from dispatch import selectors
 from dispatch.models import EventSource
 from dispatch.tracking import services
+from dispatch.tracking.selectors import mission_travel
 
 
 class PositionInput(serializers.Serializer):
@@ -35,6 +40,16 @@ class PositionOutput(serializers.Serializer):
 
     def get_remaining_min(self, obj) -> float:
         return round(obj.position.remaining_min, 1)
+
+
+class MissionTravelApi(APIView):
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        description="Outbound and return estimates and, while travelling, the expected arrival.",
+    )
+    def get(self, request, mission_id: int):
+        mission = get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
+        return Response(mission_travel(mission))
 
 
 class MissionPositionApi(APIView):

@@ -1,9 +1,24 @@
-"""Reads of live positions. Positions of a mission that is not travelling are never returned."""
+"""Reads of a mission's travel: its estimates, live positions and expected arrival.
+
+Positions of a mission that is not travelling are never returned.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
 
 from dispatch.models import Mission, MissionStatus
+from dispatch.statuses import TRACKED_PHASES
 from dispatch.tracking.models import Position
+from hospitals import matrix
+from hospitals.selectors import travel_between
+from hospitals.travel import ROAD
 
-TRACKED_PHASES = frozenset({MissionStatus.EN_ROUTE_OUT, MissionStatus.EN_ROUTE_BACK})
+# Legs that happen before the vehicle leaves or after it has arrived: an expected *arrival*
+# counted from the recorded departure leaves them out (see docs/travel.md).
+HANDLING_LEG_LABELS = frozenset({"dispatch", "loading at origin", "unloading at destination"})
 
 
 def latest_position(mission: Mission) -> Position | None:
@@ -11,3 +26,65 @@ def latest_position(mission: Mission) -> Position | None:
     if mission.status not in TRACKED_PHASES:
         return None
     return Position.objects.filter(mission=mission, phase=mission.status).order_by("-recorded_at", "-pk").first()
+
+
+def minutes_after_departure(estimate: dict) -> float | None:
+    """Minutes from the vehicle leaving to it arriving: the estimate without handling overheads."""
+    if not estimate.get("available") or estimate.get("duration_min") is None:
+        return None
+    handling = sum(
+        leg["duration_min"]
+        for leg in estimate["legs"]
+        if leg["kind"] == "overhead" and leg["label"] in HANDLING_LEG_LABELS
+    )
+    return max(0.0, estimate["duration_min"] - handling)
+
+
+def _planned_estimate(travel: dict) -> dict:
+    """The mode the arrival is counted with: the recommended one, else road."""
+    return travel["estimates"].get(travel["recommended"] or ROAD) or travel["estimates"][ROAD]
+
+
+def mission_travel(mission: Mission) -> dict:
+    """Outbound and return estimates of a mission and, while travelling, the expected arrival.
+
+    Expected arrival, ``en_route_out``: the latest position of this leg if there is one
+    (basis "position"), else ``departed_at`` + the recommended (else road) mode's minutes after
+    departure (basis "estimate"); ``en_route_back`` likewise from ``departed_with_patient_at``.
+    Other phases: None. Never contains coordinates, so it is safe for every mission audience.
+    """
+    centre, referring = mission.receiving_centre, mission.referring_hospital
+    now = timezone.now()
+    model = matrix.Model.current()
+    outbound = travel_between(centre, referring, mission.departed_at or now, model=model)
+    back = travel_between(referring, centre, mission.departed_with_patient_at or now, model=model)
+    result = {
+        "outbound": outbound,
+        "return": back,
+        "expected_arrival": None,
+        "expected_arrival_basis": None,
+        "remaining_km": None,
+        "phase": mission.status,
+    }
+    legs = {
+        MissionStatus.EN_ROUTE_OUT: (outbound, mission.departed_at),
+        MissionStatus.EN_ROUTE_BACK: (back, mission.departed_with_patient_at),
+    }
+    if mission.status not in legs:
+        return result
+    travel, departed = legs[mission.status]
+    position = latest_position(mission)
+    if position is not None:
+        result |= {
+            "expected_arrival": position.expected_arrival_at.isoformat(),
+            "expected_arrival_basis": "position",
+            "remaining_km": round(position.remaining_km),
+        }
+        return result
+    minutes = minutes_after_departure(_planned_estimate(travel))
+    if departed is not None and minutes is not None:
+        result |= {
+            "expected_arrival": (departed + timedelta(minutes=minutes)).isoformat(),
+            "expected_arrival_basis": "estimate",
+        }
+    return result

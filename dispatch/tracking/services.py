@@ -19,12 +19,10 @@ from dispatch import statuses
 from dispatch.errors import Conflict, DispatchError, NotAllowed, NotVisible, ValidationFailed
 from dispatch.models import EventSource, Mission, MissionAssignment, MissionEvent, MissionStatus
 from dispatch.selectors import mission_visible_to
-from dispatch.services.events import record_event
+from dispatch.services.timeline import record_event
 from dispatch.tracking.models import Position
-from dispatch.tracking.selectors import TRACKED_PHASES
-from hospitals.matrix import place_of
+from hospitals.matrix import place_of, travel_params
 from hospitals.travel import GeodesicRoadBackend, Place
-from hospitals.travel.config import params_from_settings
 
 POSITION_EVENT = "travel.position"
 
@@ -47,7 +45,7 @@ class PositionResult:
 
 def remaining_road(latitude: float, longitude: float, destination: Place) -> tuple[float, float]:
     """(km, minutes) still to drive: geodesic × winding factor at road speed, no overheads."""
-    estimate = GeodesicRoadBackend(params_from_settings()).estimate(Place("team", latitude, longitude), destination)
+    estimate = GeodesicRoadBackend(travel_params()).estimate(Place("team", latitude, longitude), destination)
     drive = next(leg for leg in estimate.legs if leg.kind == "road")
     return drive.distance_km, drive.duration_min
 
@@ -102,7 +100,7 @@ def record_position(
         raise NotVisible(_("Mission not found.")) from None
     if not MissionAssignment.objects.filter(mission=mission, member=member).exists():
         raise NotAllowed(_("Only team members on this mission can share their position."))
-    if mission.status not in TRACKED_PHASES:
+    if mission.status not in statuses.TRACKED_PHASES:
         raise Conflict(
             _("Positions are shared only while travelling; the mission is “%s”.") % mission.get_status_display(),
             current_status=mission.status,

@@ -1,7 +1,7 @@
 """Travel-time estimates (road ambulance, helicopter) for the mobile ECMO team.
 
-The model lives in :mod:`hospitals.travel.estimators` (no Django); :mod:`hospitals.travel.config`
-builds its parameters from Django settings.
+The model lives in :mod:`hospitals.travel.estimators` (no Django); its parameters are read from
+the environment once, in settings (``TRAVEL_PARAMS``), and built by :func:`hospitals.matrix.travel_params`.
 """
 
 from hospitals.travel.estimators import (

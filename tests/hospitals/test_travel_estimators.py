@@ -6,10 +6,8 @@ Coordinates are those of /work/shared/domain.md ("Hospitals"), approximate to ±
 import json
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 
 from hospitals.travel import (
     MODEL_GEODESIC_ROAD,
@@ -26,7 +24,6 @@ from hospitals.travel import (
     recommend,
     sun_elevation_deg,
 )
-from hospitals.travel import config as travel_config
 from tests.fakes.osrm_server import FakeOsrm
 
 LJUBLJANA = Place("UKC Ljubljana", 46.056, 14.523, has_helipad=True)
@@ -359,40 +356,3 @@ def test_to_dict_is_json_ready_and_rounded():
 def test_travel_params_reject_zero_speed():
     with pytest.raises(ValueError, match="road_speed_kmh"):
         TravelParams(road_speed_kmh=0)
-
-
-# --- config (Django settings stand-in; config only reads attributes) --------------------------------
-
-
-def test_params_from_settings_reads_overrides_and_keeps_defaults(monkeypatch):
-    monkeypatch.setattr(
-        travel_config,
-        "settings",
-        SimpleNamespace(TRAVEL_ROAD_SPEED_KMH="70", TRAVEL_NIGHT_FLIGHTS_ALLOWED="true"),
-    )
-
-    params = travel_config.params_from_settings()
-
-    assert params.road_speed_kmh == 70.0
-    assert params.night_flights_allowed is True
-    assert params.heli_cruise_kmh == TravelParams().heli_cruise_kmh
-
-
-def test_params_from_settings_rejects_invalid_values(monkeypatch):
-    monkeypatch.setattr(travel_config, "settings", SimpleNamespace(TRAVEL_HELI_CRUISE_KMH="fast"))
-
-    with pytest.raises(ImproperlyConfigured, match="TRAVEL_HELI_CRUISE_KMH"):
-        travel_config.params_from_settings()
-
-
-def test_every_travel_param_has_a_setting_name():
-    from dataclasses import fields
-
-    assert set(travel_config.SETTING_NAMES) == {f.name for f in fields(TravelParams)}
-    assert all(name.startswith("TRAVEL_") for name in travel_config.SETTING_NAMES.values())
-
-
-def test_osrm_url_from_settings_empty_means_off(monkeypatch):
-    monkeypatch.setattr(travel_config, "settings", SimpleNamespace(OSRM_URL=""))
-
-    assert travel_config.osrm_url_from_settings() is None

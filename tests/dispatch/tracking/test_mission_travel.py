@@ -1,4 +1,4 @@
-"""mission_travel(): outbound/return estimates and the expected arrival of the current phase."""
+"""mission_travel() and its endpoint: outbound/return estimates and the expected arrival of the current phase."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from dispatch.models import MissionStatus
 from dispatch.tracking.models import Position
-from hospitals.selectors import mission_travel
-from hospitals.travel import geodesic_km
-from hospitals.travel.estimators import TravelParams
+from dispatch.tracking.selectors import mission_travel
+from hospitals.selectors import place_of
+from hospitals.travel import TravelParams, geodesic_km
 from tests import factories
 
 # Winter night: no helicopter, so the recommended mode is road and the numbers are hand-checkable.
@@ -22,8 +22,6 @@ def _road_minutes(a, b) -> float:
 
 
 def _places():
-    from hospitals.selectors import place_of
-
     return place_of(factories.ecmo_centre()), place_of(factories.regional_hospital("SBMS"))
 
 
