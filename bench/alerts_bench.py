@@ -45,7 +45,7 @@ def seed(activations: int) -> tuple[str, dict[str, str], list[tuple[int, str]]]:
 
     from dispatch.models import MissionStatus, TeamRole
     from dispatch.notifications.models import Shift, Tier
-    from tests import factories
+    from tests.support import factories
 
     coordinator = factories.make_coordinator(username="bench-alerts-coordinator")
     token = Token.objects.create(user=coordinator).key

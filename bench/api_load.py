@@ -14,7 +14,7 @@ def seed(static: int = 20, walking: int = 30) -> tuple[str, list[int], list[int]
     from rest_framework.authtoken.models import Token
 
     from dispatch.models import Mission, MissionStatus
-    from tests import factories
+    from tests.support import factories
 
     coordinator = factories.make_coordinator(username="bench-coordinator")
     token = Token.objects.create(user=coordinator).key

@@ -26,7 +26,7 @@ def seed(missions: int) -> tuple[str, list[int]]:
     from rest_framework.authtoken.models import Token
 
     from dispatch.models import MissionStatus
-    from tests import factories
+    from tests.support import factories
 
     coordinator = factories.make_coordinator(username="bench-board-coordinator")
     token = Token.objects.create(user=coordinator).key

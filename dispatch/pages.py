@@ -8,19 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from dispatch import roles, selectors, statuses
+from dispatch import presenters, roles, selectors, statuses
 from dispatch.models import MissionStatus, TeamRole
-
-# The one next phase the team reports from each status, and the words on the big button.
-TEAM_NEXT_PHASE: dict[str, tuple[str, str]] = {
-    MissionStatus.TEAM_READY: (MissionStatus.EN_ROUTE_OUT, "Departed"),
-    MissionStatus.EN_ROUTE_OUT: (MissionStatus.ON_SITE, "Arrived at bedside"),
-    MissionStatus.ON_SITE: (MissionStatus.CANNULATING, "Cannulation started"),
-    MissionStatus.CANNULATING: (MissionStatus.ON_ECMO, "ECMO flow established"),
-    MissionStatus.ON_ECMO: (MissionStatus.EN_ROUTE_BACK, "Departed with patient"),
-    MissionStatus.EN_ROUTE_BACK: (MissionStatus.ARRIVED, "Arrived at centre"),
-    MissionStatus.ARRIVED: (MissionStatus.COMPLETED, "Hand-over done"),
-}
 
 
 def _live_config(*, stream: str, **extra) -> dict:
@@ -31,7 +20,7 @@ def _live_config(*, stream: str, **extra) -> dict:
         "reconnectMaxMs": settings.REALTIME_RECONNECT_MAX_MS,
         # Three missed heartbeats and the page drops the socket and reconnects.
         "staleMs": int(settings.REALTIME_CATCH_UP_SECONDS * 3000) + 5000,
-        "expectedMinutes": settings.BOARD_PHASE_EXPECTED_MINUTES,
+        "expectedMinutes": statuses.expected_phase_minutes(),
         "statusLabels": {value: str(label) for value, label in MissionStatus.choices},
         "roleLabels": {value: str(label) for value, label in TeamRole.choices},
         "terminal": sorted(statuses.TERMINAL),
@@ -65,13 +54,18 @@ def board(request: HttpRequest) -> HttpResponse:
 @login_required
 def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
     """Everyone who may see the mission; everyone else gets a 404 (not even its existence)."""
-    mission = get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
+    mission = get_object_or_404(selectors.mission_list(user=request.user), pk=mission_id)
+    summary = presenters.mission_summary(mission, with_travel=True)
     labels = dict(MissionStatus.choices)
     events = [
-        {"event": e, "what": labels.get(e.to_status, e.kind) if e.to_status else e.kind}
+        {
+            **presenters.event_summary(e),
+            "at": e.created_at,
+            "what": labels.get(e.to_status, e.kind) if e.to_status else e.kind,
+        }
         for e in selectors.mission_events(mission=mission)
     ]
-    after = events[-1]["event"].sequence if events else selectors.current_sequence()
+    after = events[-1]["sequence"] if events else selectors.current_sequence()
     live = _live_config(stream=f"/ws/missions/{mission.pk}/", after=after, missionId=mission.pk)
     actions = []
     if roles.is_coordinator(request.user):
@@ -83,21 +77,20 @@ def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
         request,
         "dispatch/mission.html",
         {
-            "travel": _travel_rows(mission),
-            "mission": mission,
+            "mission": summary,
+            "since": parse_datetime(summary["status_changed_at"]),
+            "travel": _travel_rows(summary["travel"]),
             "events": events,
             "live": live,
             "actions": actions,
-            "has_referral": hasattr(mission, "referral"),
         },
     )
 
 
-def _travel_rows(mission) -> dict:
+def _travel_rows(travel: dict | None) -> dict | None:
     """Outbound and return estimates per mode, and the expected arrival while travelling."""
-    from hospitals.selectors import mission_travel
-
-    travel = mission_travel(mission)
+    if travel is None:
+        return None
     rows = []
     for leg, label in (("outbound", _("Team to patient")), ("return", _("Patient to centre"))):
         estimates = travel[leg]["estimates"]
@@ -132,7 +125,8 @@ def team(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     live = _live_config(
         stream="",
-        nextPhase={status: {"to": to, "label": label} for status, (to, label) in TEAM_NEXT_PHASE.items()},
+        nextPhase={status: {"to": to, "label": str(label)} for status, (to, label) in statuses.TEAM_NEXT_PHASE.items()},
+        trackedPhases=sorted(statuses.TRACKED_PHASES),
         userId=request.user.pk,
     )
     return render(request, "dispatch/team.html", {"live": live})

@@ -20,7 +20,8 @@ from django.db import close_old_connections, connections, transaction
 logger = logging.getLogger(__name__)
 
 _timers: set[threading.Timer] = set()
-_timers_lock = threading.Lock()
+_timers_lock = threading.Condition()
+_running = 0  # in-process tasks whose timer has fired and that have not finished yet
 _beat_started = threading.Event()
 
 
@@ -53,9 +54,16 @@ def enqueue(name: str, args: tuple | list, *, countdown: float = 0, task_id: str
         return
 
     def fire() -> None:
+        global _running
         with _timers_lock:
             _timers.discard(timer)
-        _run_in_process(name, args)
+            _running += 1
+        try:
+            _run_in_process(name, args)
+        finally:
+            with _timers_lock:
+                _running -= 1
+                _timers_lock.notify_all()
 
     timer = threading.Timer(max(0.0, countdown), fire)
     timer.daemon = True
@@ -70,12 +78,17 @@ def enqueue_on_commit(name: str, args: tuple | list, *, countdown: float = 0, ta
     transaction.on_commit(lambda: enqueue(name, args, countdown=countdown, task_id=task_id), robust=True)
 
 
-def cancel_pending() -> None:
-    """Forget in-process timers not yet fired (tests call it between cases)."""
+def cancel_pending(*, wait_s: float = 5.0) -> None:
+    """Forget in-process timers not yet fired and wait for tasks already running (tests call it
+    between cases, so no task touches the tables while they are emptied)."""
     with _timers_lock:
-        for timer in _timers:
-            timer.cancel()
-        _timers.clear()
+        # A running task may schedule another one: cancel again until nothing runs or waits.
+        while True:
+            for timer in _timers:
+                timer.cancel()
+            _timers.clear()
+            if not _timers_lock.wait_for(lambda: _running == 0, timeout=wait_s) or not _timers:
+                return
 
 
 def start_in_process_beat() -> bool:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the checks CI runs: ruff, then pytest against real PostgreSQL and Redis (and Chromium).
+# Run the checks CI runs: ruff, the import contracts (lint-imports), then pytest against
+# real PostgreSQL and Redis (and Chromium).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/dispatch -x`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,4 +38,5 @@ export CHANNEL_LAYER_PREFIX="ecmo-test-$$"
 unset PUBLIC_BASE_URL TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN NOTIFICATION_BACKEND
 
 .venv/bin/ruff check . || exit 1
+.venv/bin/lint-imports --no-logo --no-cache || exit 1
 exec .venv/bin/python -m pytest "$@"

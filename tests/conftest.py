@@ -1,3 +1,5 @@
+"""Fixtures every suite shares; the helpers behind them live in tests/support/."""
+
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
@@ -5,7 +7,8 @@ from rest_framework.test import APIClient
 from dispatch.models import EventSequence, Role
 from hospitals.models import Hospital
 from hospitals.reference import load_reference_hospitals
-from tests import factories
+from tests.support import factories
+from tests.support.clients import api_client_for
 
 
 @pytest.fixture
@@ -28,13 +31,6 @@ def api():
     return APIClient()
 
 
-def _client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    client.user = user
-    return client
-
-
 @pytest.fixture
 def coordinator(db):
     return factories.make_coordinator()
@@ -42,7 +38,7 @@ def coordinator(db):
 
 @pytest.fixture
 def coordinator_api(coordinator):
-    return _client_for(coordinator)
+    return api_client_for(coordinator)
 
 
 @pytest.fixture
@@ -52,7 +48,7 @@ def referrer(db):
 
 @pytest.fixture
 def referrer_api(referrer):
-    return _client_for(referrer)
+    return api_client_for(referrer)
 
 
 @pytest.fixture
@@ -62,12 +58,12 @@ def team_member(db):
 
 @pytest.fixture
 def team_member_api(team_member):
-    return _client_for(team_member)
+    return api_client_for(team_member)
 
 
 @pytest.fixture
 def client_for():
-    return _client_for
+    return api_client_for
 
 
 @pytest.fixture(autouse=True)

@@ -1,26 +1,13 @@
-"""Serializers per use: small inputs that validate, outputs that render."""
+"""Serializers per use: small inputs that validate; outputs document the shapes `dispatch.presenters` builds."""
 
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from dispatch import statuses
-from dispatch.models import Mission, MissionEvent, MissionStatus, Sex, Support, TeamRole
+from dispatch.models import MissionStatus, Sex, Support, TeamRole
 from hospitals.models import Hospital
-
-
-class HospitalOutput(serializers.ModelSerializer):
-    icu_phone = serializers.CharField()
-
-    class Meta:
-        model = Hospital
-        fields = ["id", "name", "code", "kind", "city", "address", "latitude", "longitude", "has_helipad", "icu_phone"]
-
-
-class HospitalBrief(serializers.ModelSerializer):
-    class Meta:
-        model = Hospital
-        fields = ["id", "name", "code"]
+from hospitals.serializers import HospitalBrief
 
 
 class MissionCreateInput(serializers.Serializer):
@@ -44,84 +31,56 @@ class MissionCreateInput(serializers.Serializer):
 
 class AssignmentOutput(serializers.Serializer):
     team_role = serializers.CharField()
-    member_id = serializers.IntegerField(source="member.id")
-    member = serializers.SerializerMethodField()
+    member_id = serializers.IntegerField()
+    member = serializers.CharField(help_text=_("Full name, else login."))
     assigned_at = serializers.DateTimeField()
 
-    def get_member(self, obj) -> str:
-        return obj.member.get_full_name() or obj.member.get_username()
 
+class MissionOutput(serializers.Serializer):
+    """The mission summary of `dispatch.presenters` (also on the live streams); documents its shape."""
 
-PHASE_FIELDS = [
-    "review_started_at",
-    "decided_at",
-    "team_activated_at",
-    "team_ready_at",
-    "departed_at",
-    "on_site_at",
-    "cannulation_started_at",
-    "flow_established_at",
-    "departed_with_patient_at",
-    "arrived_at",
-    "handed_over_at",
-    "closed_at",
-]
-
-
-class MissionOutput(serializers.ModelSerializer):
-    status_label = serializers.CharField(source="get_status_display")
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    url = serializers.CharField(help_text=_("The mission's page."))
+    status = serializers.ChoiceField(choices=MissionStatus.choices)
+    status_label = serializers.CharField()
+    support = serializers.ChoiceField(choices=Support.choices)
+    support_label = serializers.CharField()
     referring_hospital = HospitalBrief()
     receiving_centre = HospitalBrief()
-    callback_phone = serializers.CharField()
+    patient_age = serializers.IntegerField()
+    patient_sex = serializers.ChoiceField(choices=Sex.choices)
     patient_weight_kg = serializers.FloatField()
-    phase_times = serializers.SerializerMethodField()
-    allowed_transitions = serializers.SerializerMethodField()
-    team = AssignmentOutput(source="assignments", many=True)
-    travel = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Mission
-        fields = [
-            "id",
-            "code",
-            "status",
-            "status_label",
-            "support",
-            "referring_hospital",
-            "receiving_centre",
-            "patient_age",
-            "patient_sex",
-            "patient_weight_kg",
-            "referring_physician",
-            "callback_phone",
-            "note",
-            "required_roles",
-            "team",
-            "created_at",
-            "updated_at",
-            "status_changed_at",
-            "phase_times",
-            "close_reason",
-            "allowed_transitions",
-            "travel",
-        ]
-
-    def get_travel(self, obj: Mission) -> dict | None:
-        """Outbound/return estimates and the expected arrival of the current phase (detail only)."""
-        if not self.context.get("with_travel", False):
-            return None
-        from hospitals.selectors import mission_travel
-
-        return mission_travel(obj)
-
-    def get_phase_times(self, obj: Mission) -> dict[str, str | None]:
-        return {
-            "requested_at": obj.created_at.isoformat(),
-            **{field: (value.isoformat() if (value := getattr(obj, field)) else None) for field in PHASE_FIELDS},
-        }
-
-    def get_allowed_transitions(self, obj: Mission) -> list[str]:
-        return sorted(statuses.allowed_next(obj.status))
+    referring_physician = serializers.CharField()
+    callback_phone = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    required_roles = serializers.ListField(child=serializers.ChoiceField(choices=TeamRole.choices))
+    team = AssignmentOutput(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    requested_at = serializers.DateTimeField()
+    status_changed_at = serializers.DateTimeField()
+    phase_times = serializers.DictField(
+        child=serializers.DateTimeField(allow_null=True),
+        help_text=_("requested_at and every phase timestamp (null until the phase happens)."),
+    )
+    close_reason = serializers.CharField(allow_blank=True)
+    allowed_transitions = serializers.ListField(child=serializers.ChoiceField(choices=MissionStatus.choices))
+    coverage = serializers.DictField(
+        child=serializers.DictField(),
+        help_text=_("Per required role: {state, member}; state is accepted, paging, declined, uncovered, "
+                    "covered_by_phone or not_paged."),
+    )
+    referral = serializers.DictField(
+        allow_null=True,
+        help_text=_("Scores, count of missing inputs, EOLIA status, absolute contraindications; null without a "
+                    "referral."),
+    )
+    travel = serializers.DictField(
+        allow_null=True,
+        help_text=_("outbound and return estimates, expected_arrival, expected_arrival_basis, remaining_km, "
+                    "phase; null in lists and transition answers (see docs/travel.md)."),
+    )
 
 
 class TransitionInput(serializers.Serializer):
@@ -140,17 +99,20 @@ class TransitionInput(serializers.Serializer):
         return attrs
 
 
-class EventOutput(serializers.ModelSerializer):
-    actor = serializers.SerializerMethodField()
+class EventOutput(serializers.Serializer):
+    """One timeline event (`dispatch.presenters.event_summary`, also the body of a live `mission.event`)."""
 
-    class Meta:
-        model = MissionEvent
-        fields = ["sequence", "kind", "from_status", "to_status", "actor", "source", "note", "payload", "created_at"]
-
-    def get_actor(self, obj: MissionEvent) -> str | None:
-        if obj.actor is None:
-            return None
-        return obj.actor.get_full_name() or obj.actor.get_username()
+    sequence = serializers.IntegerField()
+    mission_id = serializers.IntegerField()
+    mission_code = serializers.CharField()
+    kind = serializers.CharField()
+    from_status = serializers.CharField(allow_blank=True)
+    to_status = serializers.CharField(allow_blank=True)
+    actor = serializers.CharField(allow_null=True, help_text=_("Full name, else login; null for the system."))
+    source = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    payload = serializers.DictField()
+    created_at = serializers.DateTimeField()
 
 
 class TransitionOutput(serializers.Serializer):

@@ -3,54 +3,27 @@
 from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dispatch import roles, selectors
+from dispatch import presenters, roles, selectors
 from dispatch.api import serializers as s
 from dispatch.errors import ValidationFailed
-from dispatch.models import EventSource, MissionStatus
+from dispatch.http import IDEMPOTENCY_HEADER, event_source, idempotency_key
+from dispatch.models import MissionStatus
+from dispatch.roles import display_name
 from dispatch.services import missions as mission_services
 from hospitals.models import Hospital
 
 MISSION_LIST_CACHE_SECONDS = 300
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Retrying with the same key returns the first result instead of acting twice.",
-)
 
-
-def _idempotency_key(request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > 100:
-        raise ValidationFailed({"Idempotency-Key": [_("Use 1–100 characters.")]})
-    return key
-
-
-def _source(request) -> str:
-    return EventSource.WEB if request.auth is None else EventSource.API
-
-
-class HospitalListApi(APIView):
-    @extend_schema(responses=s.HospitalOutput(many=True))
-    def get(self, request):
-        return Response(s.HospitalOutput(Hospital.objects.all(), many=True).data)
-
-
-class HospitalDetailApi(APIView):
-    @extend_schema(responses=s.HospitalOutput)
-    def get(self, request, hospital_id: int):
-        return Response(s.HospitalOutput(get_object_or_404(Hospital, pk=hospital_id)).data)
+def _summary(request, mission_id: int, *, with_travel: bool = False) -> dict:
+    """The mission as the caller may see it, rendered by the one read model."""
+    mission = get_object_or_404(selectors.mission_list(user=request.user), pk=mission_id)
+    return presenters.mission_summary(mission, with_travel=with_travel)
 
 
 class MissionListFilter(serializers.Serializer):
@@ -75,7 +48,7 @@ class MissionListCreateApi(APIView):
         key = selectors.mission_list_version(user=request.user, missions=missions, filters=filters.validated_data)
         data = cache.get(key)
         if data is None:
-            data = s.MissionOutput(missions, many=True).data
+            data = list(presenters.mission_summaries(missions).values())
             cache.set(key, data, timeout=MISSION_LIST_CACHE_SECONDS)
         return Response(data)
 
@@ -89,18 +62,14 @@ class MissionListCreateApi(APIView):
             if hospital_id is None:
                 raise ValidationFailed({"referring_hospital": [_("This field is required.")]})
             fields["referring_hospital"] = Hospital.objects.get(pk=hospital_id)
-        mission = mission_services.create_mission(
-            created_by=request.user, source=_source(request), **{k: v for k, v in fields.items()}
-        )
-        mission = selectors.mission_list(user=request.user).get(pk=mission.pk)
-        return Response(s.MissionOutput(mission).data, status=status.HTTP_201_CREATED)
+        mission = mission_services.create_mission(created_by=request.user, source=event_source(request), **fields)
+        return Response(_summary(request, mission.pk), status=status.HTTP_201_CREATED)
 
 
 class MissionDetailApi(APIView):
     @extend_schema(responses=s.MissionOutput)
     def get(self, request, mission_id: int):
-        mission = get_object_or_404(selectors.mission_list(user=request.user), pk=mission_id)
-        return Response(s.MissionOutput(mission, context={"with_travel": True}).data)
+        return Response(_summary(request, mission_id, with_travel=True))
 
 
 class MissionTransitionApi(APIView):
@@ -112,21 +81,24 @@ class MissionTransitionApi(APIView):
     )
     def post(self, request, mission_id: int):
         get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
-        key = _idempotency_key(request)
+        key = idempotency_key(request)
         data = s.TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = mission_services.transition_mission(
             mission_id=mission_id,
             to_status=data.validated_data["to"],
             actor=request.user,
-            source=_source(request),
+            source=event_source(request),
             note=data.validated_data["note"],
             reason=data.validated_data["reason"],
             expected_status=data.validated_data.get("expected_status"),
             idempotency_key=key,
         )
-        mission = selectors.mission_list(user=request.user).get(pk=result.mission.pk)
-        body = s.TransitionOutput({"mission": mission, "event": result.event, "replayed": result.replayed}).data
+        body = {
+            "mission": _summary(request, result.mission.pk),
+            "event": presenters.event_summary(result.event),
+            "replayed": result.replayed,
+        }
         return Response(body, headers={"Idempotent-Replayed": "true"} if result.replayed else None)
 
 
@@ -141,7 +113,7 @@ class MissionEventListApi(APIView):
         filters = MissionEventsFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         events = selectors.mission_events(mission=mission, after=filters.validated_data.get("after"))
-        return Response(s.EventOutput(events, many=True).data)
+        return Response([presenters.event_summary(event) for event in events])
 
 
 class MeApi(APIView):
@@ -152,7 +124,7 @@ class MeApi(APIView):
         body = {
             "id": user.pk,
             "username": user.get_username(),
-            "name": user.get_full_name(),
+            "name": display_name(user),
             "roles": sorted(roles.roles_of(user)),
             "team_role": profile.team_role if profile else "",
             "phone": str(profile.phone) if profile and profile.phone else "",

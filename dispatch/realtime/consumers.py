@@ -21,14 +21,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from dispatch import roles, selectors
-from dispatch.realtime.events import BOARD_GROUP, mission_group
-from dispatch.realtime.snapshot import TravelCache, build_snapshot, read_events_after
+from dispatch.presenters import TravelMemo
+from dispatch.realtime.broadcast import BOARD_GROUP, mission_group
+from dispatch.realtime.snapshot import build_snapshot, read_events_after
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
-CLOSE_FORCED = 4000  # test hook only: "reconnect and resume"
 
 
 class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
@@ -39,7 +39,7 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.position = 0  # every event in scope up to here has been sent (or is in the snapshot)
         self.snapshot_position = 0  # sequence of the last snapshot sent; later events went out live
-        self.travel_cache: TravelCache = {}
+        self.travel_memo = TravelMemo()
         self.joined: list[str] = []
         self.poller: asyncio.Task | None = None
         self.user = self.scope.get("user")
@@ -84,20 +84,35 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         raise NotImplementedError
 
     # --- client messages -------------------------------------------------------------------
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
+        """A frame that is not JSON text gets an `error` reply, and the connection stays open."""
+        if text_data is None:
+            await self.send_error("binary_frame", "send JSON text frames, not binary ones")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to parse
+            await self.send_error("invalid_json", "the frame is not valid JSON")
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "resume":
             after = content.get("after")
             if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-                await self.send_json(
-                    {"type": "error", "code": "invalid_resume", "detail": "after must be an integer >= 0"}
-                )
+                await self.send_error("invalid_resume", "after must be an integer >= 0")
                 return
             await self.resume(after)
         elif kind == "ping":
             await self.send_json({"type": "pong", "sequence": self.position})
         else:
-            await self.send_json({"type": "error", "code": "unknown_type", "detail": f"unknown message type {kind!r}"})
+            # Only a short string is echoed: `type` may be anything, nested arbitrarily deep.
+            named = repr(kind[:40]) if isinstance(kind, str) else "(missing or not a string)"
+            await self.send_error("unknown_type", f"unknown message type {named}")
+
+    async def send_error(self, code: str, detail: str) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": detail})
 
     async def resume(self, after: int) -> None:
         """Replay from the database after `after`, then carry on live; too far back gets a snapshot.
@@ -148,14 +163,10 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
             {"type": "heartbeat", "sequence": self.position, "server_time": timezone.now().isoformat()}
         )
 
-    async def force_disconnect(self, message: dict[str, Any]) -> None:
-        if settings.REALTIME_TEST_HOOKS:
-            await self.close(code=CLOSE_FORCED)
-
     # --- delivery ---------------------------------------------------------------------------
     async def send_snapshot(self, *, reason: str) -> None:
         snapshot = await database_sync_to_async(build_snapshot)(
-            user=self.user, mission_id=self.mission_id, travel_cache=self.travel_cache, reason=reason
+            user=self.user, mission_id=self.mission_id, memo=self.travel_memo, reason=reason
         )
         self.position = self.snapshot_position = snapshot["sequence"]
         await self.send_json(snapshot)
@@ -166,7 +177,7 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
             after=after,
             mission_id=self.mission_id,
             limit=settings.REALTIME_RESUME_MAX_EVENTS,
-            travel_cache=self.travel_cache,
+            memo=self.travel_memo,
             upto=upto,
         )
         if result is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from dispatch.models import Mission, MissionStatus
@@ -45,6 +46,25 @@ def _planned_estimate(travel: dict) -> dict:
     return travel["estimates"].get(travel["recommended"] or ROAD) or travel["estimates"][ROAD]
 
 
+def latest_positions(missions: list[Mission]) -> dict[int, Position]:
+    """The newest position of each travelling mission's current leg, in one query."""
+    travelling = [m.pk for m in missions if m.status in TRACKED_PHASES]
+    if not travelling:
+        return {}
+    newest = Position.objects.filter(mission=OuterRef("pk"), phase=OuterRef("status")).order_by("-recorded_at", "-pk")
+    latest_ids = Mission.objects.filter(pk__in=travelling).annotate(latest=Subquery(newest.values("pk")[:1]))
+    return {p.mission_id: p for p in Position.objects.filter(pk__in=latest_ids.values("latest"))}
+
+
+def missions_travel(missions: list[Mission]) -> dict[int, dict]:
+    """`mission_travel` of many missions at once: the travel model and the positions read once."""
+    if not missions:
+        return {}
+    model = matrix.Model.current()
+    positions = latest_positions(missions)
+    return {m.pk: _mission_travel(m, model=model, position=positions.get(m.pk)) for m in missions}
+
+
 def mission_travel(mission: Mission) -> dict:
     """Outbound and return estimates of a mission and, while travelling, the expected arrival.
 
@@ -53,9 +73,12 @@ def mission_travel(mission: Mission) -> dict:
     departure (basis "estimate"); ``en_route_back`` likewise from ``departed_with_patient_at``.
     Other phases: None. Never contains coordinates, so it is safe for every mission audience.
     """
+    return missions_travel([mission])[mission.pk]
+
+
+def _mission_travel(mission: Mission, *, model: matrix.Model, position: Position | None) -> dict:
     centre, referring = mission.receiving_centre, mission.referring_hospital
     now = timezone.now()
-    model = matrix.Model.current()
     outbound = travel_between(centre, referring, mission.departed_at or now, model=model)
     back = travel_between(referring, centre, mission.departed_with_patient_at or now, model=model)
     result = {
@@ -73,7 +96,6 @@ def mission_travel(mission: Mission) -> dict:
     if mission.status not in legs:
         return result
     travel, departed = legs[mission.status]
-    position = latest_position(mission)
     if position is not None:
         result |= {
             "expected_arrival": position.expected_arrival_at.isoformat(),

@@ -1,20 +1,14 @@
 """Browser tests: real headless Chromium against the real ASGI app served by Daphne in a subprocess.
 
 Daphne runs on the test database (committed data via `committed_db`) and the same Redis channel
-layer as the test process, with the realtime test hook (force.disconnect) switched on.
+layer as the test process. A test can stop and start it (`daphne`) to drop every connection.
 """
 
 import json
-import os
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -22,70 +16,71 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests import chromium
+from tests.support import chromium
+from tests.support.processes import Process, base_env, free_port
+from tests.support.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Daphne:
+    """Daphne serving config.asgi on one port; `stop()` drops every connection, as a restart would."""
 
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env
+        self.log_path = log_path
+        self.process: Process | None = None
 
-def _test_database_url() -> str:
-    """DATABASE_URL pointing at pytest-django's test database (test_<name>)."""
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if not parts.scheme.startswith("postgres"):
-        pytest.skip("browser tests need PostgreSQL (DATABASE_URL)")
-    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+    def start(self) -> None:
+        daphne = str(Path(sys.executable).with_name("daphne"))
+        self.process = Process(
+            [daphne, "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+            env=self.env,
+            log_path=self.log_path,
+        )
+        wait_until(self._answers, 20, lambda: "Daphne did not answer:\n" + self.process.log()[-2000:])
+
+    def _answers(self) -> bool:
+        if self.process.popen.poll() is not None:
+            raise AssertionError("Daphne exited:\n" + self.process.log()[-2000:])
+        try:
+            urllib.request.urlopen(self.url + "/login/", timeout=1).close()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+        return True
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker) -> str:
-    """Daphne serving config.asgi on a free port; yields its base URL."""
+def daphne(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The server process, on the test database and the test run's Redis; tests may stop and start it."""
     with django_db_blocker.unblock():
-        database_url = _test_database_url()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DATABASE_URL=database_url,
-        REALTIME_TEST_HOOKS="true",
-        REALTIME_RECONNECT_INITIAL_MS="1000",
-        REALTIME_CATCH_UP_SECONDS="5",
-        DEBUG="false",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    daphne = str(Path(sys.executable).with_name("daphne"))
-    log = tempfile.NamedTemporaryFile("w+", prefix="daphne-", suffix=".log")  # noqa: SIM115 — closed below
-    proc = subprocess.Popen(
-        [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(base + "/login/", timeout=1).close()
-            break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                log.seek(0)
-                raise RuntimeError("Daphne did not start: " + log.read()[-2000:]) from None
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        if connection.vendor != "postgresql":
+            pytest.skip("browser tests need PostgreSQL (DATABASE_URL)")
+        env = base_env(
+            REALTIME_RECONNECT_INITIAL_MS=1000,
+            REALTIME_RECONNECT_MAX_MS=2000,  # a page finds a restarted server within about 2 s
+            REALTIME_CATCH_UP_SECONDS=5,
+            DEBUG="false",
+            LOG_LEVEL="WARNING",
+        )
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    server = Daphne(env, tmp_path_factory.mktemp("daphne") / "daphne.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(daphne) -> str:
+    """The server's base URL."""
+    return daphne.url
 
 
 @pytest.fixture(scope="module")
@@ -146,37 +141,3 @@ def api(server: str, user, method: str, path: str, body: dict | None = None, key
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
-
-
-def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):
-    """Poll `predicate` (e.g. a database read) until truthy; returns its value or fails."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
-
-
-def group_send(group: str, message: dict) -> None:
-    """Send on the real channel layer from a fresh thread (Playwright owns this thread's event loop)."""
-    import threading
-
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    errors = []
-
-    def _send():
-        try:
-            async_to_sync(get_channel_layer().group_send)(group, message)
-        except Exception as error:  # noqa: BLE001 — re-raised in the test thread
-            errors.append(error)
-
-    thread = threading.Thread(target=_send)
-    thread.start()
-    thread.join(5)
-    if errors:
-        raise errors[0]

@@ -7,10 +7,10 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dispatch.models import MissionStatus
-from dispatch.realtime.events import BOARD_GROUP
-from tests import factories
-from tests.browser.conftest import api, group_send
+from dispatch.models import EventSource, MissionStatus
+from dispatch.services.missions import transition_mission
+from tests.browser.conftest import api
+from tests.support import factories
 
 pytestmark = [pytest.mark.browser]
 S = MissionStatus
@@ -45,6 +45,7 @@ def test_coordinator_logs_in_and_sees_an_api_transition_within_2s(browser, serve
     card = _card(page, mission)
     expect(card.locator(".status")).to_have_text("Team ready")
     expect(card.locator(".hospital")).to_contain_text("Murska Sobota")
+    expect(card.locator(".travel")).to_contain_text("Team out by")
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
 
     path = f"/api/v1/missions/{mission.pk}/transitions/"
@@ -53,24 +54,28 @@ def test_coordinator_logs_in_and_sees_an_api_transition_within_2s(browser, serve
     assert status == 200
     expect(card.locator(".status")).to_have_text("Team en route to patient", timeout=2000)
     expect(card).to_have_attribute("data-status", S.EN_ROUTE_OUT, timeout=2000)
+    expect(card.locator(".travel")).to_contain_text("expected arrival")  # counted from the departure
     context.close()
 
 
-def test_board_reconnects_after_server_drop_and_shows_both_missed_transitions(open_page, server, coordinator, mission):
+def test_board_reconnects_after_server_drop_and_shows_both_missed_transitions(open_page, daphne, coordinator, mission):
     page = open_page(coordinator, "/board/")
     card = _card(page, mission)
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     expect(card).to_have_attribute("data-status", S.TEAM_READY)
 
-    group_send(BOARD_GROUP, {"type": "force.disconnect"})
-    expect(page.locator("#connection")).not_to_have_attribute("data-state", "live", timeout=2000)
-    sequences = []
-    for to in (S.EN_ROUTE_OUT, S.ON_SITE):
-        status, body = api(server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/transitions/", {"to": to})
-        assert status == 200
-        sequences.append(body["event"]["sequence"])
+    daphne.stop()
+    try:
+        expect(page.locator("#connection")).not_to_have_attribute("data-state", "live", timeout=2000)
+        sequences = [
+            transition_mission(mission_id=mission.pk, to_status=to, actor=coordinator, source=EventSource.API)
+            .event.sequence
+            for to in (S.EN_ROUTE_OUT, S.ON_SITE)
+        ]
+    finally:
+        daphne.start()
 
-    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=5000)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=8000)
     expect(card).to_have_attribute("data-status", S.ON_SITE, timeout=3000)
     for sequence in sequences:  # both events replayed onto the card, each once
         expect(card.locator(f'.log [data-sequence="{sequence}"]')).to_have_count(1)

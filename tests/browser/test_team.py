@@ -1,23 +1,15 @@
 """The team phone page in a real browser at phone size: accept, advance, and taps made without signal."""
 
 import pytest
-from django.urls import Resolver404, resolve
 from playwright.sync_api import expect
 
 from dispatch.models import Mission, MissionEvent, MissionStatus, TeamRole
-from tests import factories
-from tests.browser.conftest import api, wait_for
+from tests.browser.conftest import api
+from tests.support import factories
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.browser]
 S = MissionStatus
-
-
-def _alerts_api_exists() -> bool:
-    try:
-        resolve("/api/v1/alerts/")
-    except Resolver404:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -49,7 +41,7 @@ def test_team_member_advances_a_phase_on_the_phone(open_page, mission, member):
 
     button.click()
 
-    wait_for(lambda: _status(mission) == S.EN_ROUTE_OUT)
+    wait_until(lambda: _status(mission) == S.EN_ROUTE_OUT)
     expect(button).to_have_text("Arrived at bedside")
     expect(page.locator("#outbox")).to_have_attribute("data-count", "0")
 
@@ -58,7 +50,7 @@ def test_tap_without_signal_is_queued_and_lands_exactly_once(open_page, mission,
     page = open_page(member, "/team/", phone=True)
     button = page.locator("#next-phase")
     button.click()
-    wait_for(lambda: _status(mission) == S.EN_ROUTE_OUT)
+    wait_until(lambda: _status(mission) == S.EN_ROUTE_OUT)
     expect(page.locator("#outbox")).to_have_attribute("data-count", "0")  # the first tap's answer is in
     expect(button).to_have_text("Arrived at bedside")
     # The first send after the signal returns reaches the server but its answer is lost, so
@@ -96,7 +88,6 @@ def test_tap_without_signal_is_queued_and_lands_exactly_once(open_page, mission,
     assert MissionEvent.objects.filter(mission=mission).count() == 2  # departed + arrived, nothing more
 
 
-@pytest.mark.skipif(not _alerts_api_exists(), reason="the alerting API /api/v1/alerts/ is not there yet")
 def test_team_member_accepts_the_alert_then_departs(open_page, server, member, committed_db):
     coordinator = factories.make_coordinator()
     mission = factories.MissionFactory(status=S.UNDER_REVIEW, required_roles=[TeamRole.ECMO_PHYSICIAN])
@@ -112,10 +103,10 @@ def test_team_member_accepts_the_alert_then_departs(open_page, server, member, c
 
     alert.locator("button[data-action=accept]").click()
 
-    wait_for(lambda: _status(mission) == S.TEAM_READY)
+    wait_until(lambda: _status(mission) == S.TEAM_READY)
     expect(page.locator(".alert")).to_have_count(0)
     page.locator("#next-phase").click(timeout=12000)
-    wait_for(lambda: _status(mission) == S.EN_ROUTE_OUT)
+    wait_until(lambda: _status(mission) == S.EN_ROUTE_OUT)
 
 
 def test_member_who_consents_shares_position_while_travelling(browser, server, member, committed_db):
@@ -136,6 +127,6 @@ def test_member_who_consents_shares_position_while_travelling(browser, server, m
 
     consent.check()
 
-    wait_for(lambda: Position.objects.filter(mission=travelling, member=member).exists())
+    wait_until(lambda: Position.objects.filter(mission=travelling, member=member).exists())
     expect(page.locator("#position-state")).to_contain_text("expected arrival")
     context.close()

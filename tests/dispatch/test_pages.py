@@ -2,8 +2,9 @@
 
 import pytest
 
+from dispatch import statuses
 from dispatch.models import MissionStatus
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -49,13 +50,19 @@ def test_phone_page_is_not_for_referrers(client, referrer):
     assert _client(client, referrer).get("/team/").status_code == 403
 
 
-def test_board_page_carries_its_live_settings(client, coordinator, settings):
-    settings.BOARD_PHASE_EXPECTED_MINUTES = {"requested": 7}
-
+def test_board_page_carries_its_live_settings(client, coordinator):
     response = _client(client, coordinator).get("/board/")
 
     assert response.context["live"]["stream"] == "/ws/board/"
-    assert response.context["live"]["expectedMinutes"] == {"requested": 7}
+    assert response.context["live"]["expectedMinutes"] == statuses.EXPECTED_PHASE_MINUTES
+
+
+def test_board_overdue_limits_take_the_operators_overrides(client, coordinator, settings):
+    settings.BOARD_PHASE_EXPECTED_MINUTES = {"requested": 7}
+
+    limits = _client(client, coordinator).get("/board/").context["live"]["expectedMinutes"]
+
+    assert limits == {**statuses.EXPECTED_PHASE_MINUTES, "requested": 7}
 
 
 def test_timeline_of_another_hospitals_mission_is_404(client, referrer, missions):
@@ -106,3 +113,47 @@ def test_mission_page_shows_outbound_and_return_estimates(client, coordinator):
 
     assert "Team to patient" in body and "Patient to centre" in body
     assert 'data-mode="road"' in body and "(recommended)" in body
+
+
+def test_mission_page_shows_the_expected_arrival_while_the_team_travels(client, coordinator):
+    from django.utils import timezone
+
+    mission = factories.MissionFactory(status=MissionStatus.EN_ROUTE_OUT, departed_at=timezone.now())
+
+    body = _client(client, coordinator).get(f"/missions/{mission.pk}/").content.decode()
+
+    assert 'id="expected-arrival"' in body and "estimate from departure" in body
+
+
+def test_mission_page_still_opens_when_no_travel_estimate_can_be_made(client, coordinator):
+    from unittest import mock
+
+    mission = factories.MissionFactory(status=MissionStatus.TEAM_READY)
+
+    with (
+        mock.patch("dispatch.presenters.missions_travel", side_effect=RuntimeError("router down")),
+        mock.patch("dispatch.presenters.mission_travel", side_effect=RuntimeError("router down")),
+    ):
+        response = _client(client, coordinator).get(f"/missions/{mission.pk}/")
+
+    assert response.status_code == 200 and "Travel estimate unavailable" in response.content.decode()
+
+
+def test_mission_timeline_names_the_actor_by_full_name(client, coordinator):
+    from dispatch.models import EventSource
+    from dispatch.services.missions import transition_mission
+
+    actor = factories.make_coordinator(first_name="Petra", last_name="Novak")
+    mission = factories.MissionFactory(status=MissionStatus.REQUESTED)
+    transition_mission(mission_id=mission.pk, to_status=MissionStatus.UNDER_REVIEW, actor=actor, source=EventSource.WEB)
+
+    body = _client(client, coordinator).get(f"/missions/{mission.pk}/").content.decode()
+
+    assert '<span class="muted">Petra Novak</span>' in body
+
+
+def test_phone_page_offers_the_next_phase_of_each_status(client, team_member):
+    next_phase = _client(client, team_member).get("/team/").context["live"]["nextPhase"]
+
+    assert next_phase[MissionStatus.TEAM_READY] == {"to": MissionStatus.EN_ROUTE_OUT, "label": "Departed"}
+    assert set(next_phase) == set(statuses.TEAM_NEXT_PHASE)

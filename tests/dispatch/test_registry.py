@@ -5,7 +5,7 @@ import pytest
 from dispatch import registry, selectors
 from dispatch.models import MissionEvent, MissionStatus
 from dispatch.services.missions import transition_mission
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 

@@ -65,3 +65,20 @@ def test_a_cancelled_timer_never_runs(settings):
     scheduling.cancel_pending()
     assert not RAN_EVENT.wait(0.2)
     assert RAN == []
+
+
+def test_cancelling_waits_for_a_task_that_already_started(settings):
+    settings.SINGLE_PROCESS = True
+    started, release = threading.Event(), threading.Event()
+
+    @shared_task(name="tests.scheduling.slow")
+    def slow() -> None:
+        started.set()
+        release.wait(5)
+        RAN.append(("slow",))
+
+    scheduling.enqueue("tests.scheduling.slow", ())
+    assert started.wait(5)
+    threading.Timer(0.2, release.set).start()
+    scheduling.cancel_pending()
+    assert RAN == [("slow",)]

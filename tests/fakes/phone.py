@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tests.support.waiting import wait_until
+
 if TYPE_CHECKING:
     from .twilio_server import Call, FakeTwilio, TwiML
 
@@ -67,17 +69,16 @@ class Phone:
 
     def expect_sms(self, contains: str | None = None, timeout: float = 5) -> Phone:
         """Wait for an unseen SMS (containing ``contains``) and consume it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for sms in self._unconsumed():
-                if contains is None or contains in sms.body:
-                    self._consumed.add(sms.sid)
-                    self.last_sms = sms
-                    return self
-            if time.monotonic() >= deadline:
-                wanted = f"an SMS containing {contains!r}" if contains is not None else "an SMS"
-                raise AssertionError(f"{self.number} expected {wanted} within {timeout}s.\n{self.describe()}")
-            time.sleep(0.01)
+        wanted = f"an SMS containing {contains!r}" if contains is not None else "an SMS"
+        sms = wait_until(
+            lambda: next((s for s in self._unconsumed() if contains is None or contains in s.body), None),
+            timeout,
+            lambda: f"{self.number} expected {wanted}.\n{self.describe()}",
+            interval=0.01,
+        )
+        self._consumed.add(sms.sid)
+        self.last_sms = sms
+        return self
 
     def expect_no_sms(self, within: float = 1.0) -> Phone:
         """Fail if any unseen SMS is (or arrives) on the phone during ``within`` seconds."""
@@ -136,15 +137,11 @@ class Phone:
 
     def expect_call(self, timeout: float = 5) -> CallHandle:
         """Wait until an unseen call to this phone has had its TwiML fetched; consume it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            calls = self._answered_calls()
-            if calls:
-                self._consumed_calls.add(calls[0].sid)
-                return CallHandle(self.fake, calls[0])
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"{self.number} expected a call within {timeout}s.\n{self.describe()}")
-            time.sleep(0.01)
+        calls = wait_until(
+            self._answered_calls, timeout, lambda: f"{self.number} expected a call.\n{self.describe()}", interval=0.01
+        )
+        self._consumed_calls.add(calls[0].sid)
+        return CallHandle(self.fake, calls[0])
 
     def expect_no_call(self, within: float = 1.0) -> Phone:
         deadline = time.monotonic() + within
@@ -198,9 +195,10 @@ class CallHandle:
 
     def wait_ended(self, timeout: float = 5) -> CallHandle:
         """Wait until the final status callback has been answered by the app."""
-        self.fake.wait_for(
+        wait_until(
             lambda: self.call.ended,
             timeout,
-            message=f"call {self.sid} did not end within {timeout}s (status={self.call.status})",
+            lambda: f"call {self.sid} did not end (status={self.call.status})",
+            interval=0.01,
         )
         return self

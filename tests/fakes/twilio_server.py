@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import requests
 from twilio.request_validator import RequestValidator
 
+from tests.support.waiting import wait_until
+
 API_VERSION = "2010-04-01"
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 API_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/(?P<kind>Messages|Calls)(?:/(?P<sid>[^/]+))?\.json$")
@@ -416,15 +418,8 @@ class FakeTwilio:
     def wait_for(
         self, predicate: Callable[[], Any], timeout: float = 5, interval: float = 0.01, message: str = ""
     ) -> Any:
-        """Poll until predicate() is truthy and return its value; AssertionError on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise AssertionError(message or f"condition not met within {timeout}s")
-            time.sleep(interval)
+        """Poll until predicate() is truthy and return its value (`tests.support.waiting.wait_until`)."""
+        return wait_until(predicate, timeout, message or "condition not met", interval)
 
     def phone(self, number: str, **kwargs: Any) -> Any:
         """The (cached) Phone for a number, so consumed messages stay consumed within a test."""

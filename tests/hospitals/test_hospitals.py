@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from hospitals.models import Hospital, HospitalKind
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 

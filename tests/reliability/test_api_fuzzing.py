@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
 from dispatch.models import MissionStatus
-from tests import factories
+from tests.support import factories
 
 # What the drill asks: no 5xx, and every answer is one the schema documents.
 CHECKS = [

@@ -1,14 +1,14 @@
 """PostgreSQL connection dropped mid-transition: the client gets an error, nothing half-written."""
 
 import threading
-import time
 
 import psycopg
 from django.conf import settings
 from django.db import connection
 
 from dispatch.models import Mission, MissionEvent, MissionStatus
-from tests import factories
+from tests.support import factories
+from tests.support.waiting import wait_until
 
 
 def _raw_connection() -> psycopg.Connection:
@@ -40,17 +40,16 @@ def test_connection_killed_between_status_write_and_event_leaves_nothing(committ
     worker.start()
     with _raw_connection() as watcher:
         watcher.autocommit = True
-        victim = None
-        for _ in range(100):
-            row = watcher.execute(
-                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE %s",
+        victim = wait_until(
+            lambda: watcher.execute(
+                # Only this test database: other runs on the same server have their own transitions.
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE %s",
                 ["%dispatch_eventsequence%"],
-            ).fetchone()
-            if row:
-                victim = row[0]
-                break
-            time.sleep(0.05)
-        assert victim, "the transition never reached the event write"
+            ).fetchone(),
+            30,
+            "the transition never reached the event write",
+        )[0]
         # The status UPDATE is done but uncommitted in the victim's transaction right now.
         watcher.execute("SELECT pg_terminate_backend(%s)", [victim])
     worker.join(timeout=10)

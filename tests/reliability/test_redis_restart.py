@@ -20,9 +20,9 @@ import requests
 from rest_framework.authtoken.models import Token
 
 from dispatch.models import MissionEvent, MissionStatus
-from tests import factories
-
-from .processes import VENV_BIN, Process, base_env, free_port, wait_until
+from tests.support import factories
+from tests.support.processes import VENV_BIN, Process, base_env, free_port
+from tests.support.waiting import wait_until
 
 CATCH_UP_S = 1.0  # REALTIME_CATCH_UP_SECONDS of the Daphne under test: heartbeat and DB re-check
 SILENCE_S = 3 * CATCH_UP_S  # like the page: no message for three intervals → drop and reconnect

@@ -9,12 +9,21 @@
   const terminal = new Set(cfg.terminal || []);
   const KEEP_CLOSED_MS = 60000;
 
+  const MODES = { road: "Road", helicopter: "Helicopter" };
+
+  /* The team's way out (recommended mode, km, min) and, while travelling, the expected arrival. */
   function travelText(t) {
-    if (!t || !t.recommended || !t.estimates || !t.estimates[t.recommended]) return "Travel estimate unavailable";
-    const e = t.estimates[t.recommended];
+    const out = t && t.outbound;
+    const e = out && out.recommended && out.estimates ? out.estimates[out.recommended] : null;
+    if (!e) return "Travel estimate unavailable";
     const km = e.distance_km === null ? "?" : Math.round(e.distance_km);
     const min = e.duration_min === null ? "?" : Math.round(e.duration_min);
-    return `${t.recommended === "road" ? "Road" : t.recommended === "helicopter" ? "Helicopter" : t.recommended}: ${km} km · ${min} min`;
+    let text = `Team out by ${MODES[out.recommended] || out.recommended}: ${km} km · ${min} min`;
+    if (t.expected_arrival) {
+      const at = new Date(t.expected_arrival).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      text += ` · expected arrival ${at}` + (t.expected_arrival_basis === "position" ? " (from position)" : "");
+    }
+    return text;
   }
 
   function referralText(r) {
@@ -49,7 +58,7 @@
         h("span", { class: "phase-duration", "data-since": m.status_changed_at })),
       h("div", { class: "requested muted" }, "Requested ", h("span", { class: "since-request", "data-since": m.requested_at }), " ago"),
       coverage,
-      h("div", { class: "travel" }, travelText(m.travel)),
+      h("div", { class: "travel", "data-expected-arrival": m.travel && m.travel.expected_arrival }, travelText(m.travel)),
       h("div", { class: "referral" + (m.referral && m.referral.missing_count ? " incomplete" : "") }, referralText(m.referral)),
       log);
   }
@@ -84,19 +93,13 @@
     path: cfg.stream,
     after: null,
     onSnapshot(msg) {
-      const old = new Map(missions);
       missions.clear();
-      for (const m of msg.missions) {
-        if (!m.travel && old.get(m.id)) m.travel = old.get(m.id).travel;
-        missions.set(m.id, m);
-      }
+      for (const m of msg.missions) missions.set(m.id, m);
       render();
     },
     onEvent(msg) {
       const m = msg.mission;
       if (m) {
-        const previous = missions.get(m.id);
-        if (!m.travel && previous) m.travel = previous.travel;
         missions.set(m.id, m);
         if (terminal.has(m.status) && !closedAt.has(m.id)) closedAt.set(m.id, Date.now());
       }

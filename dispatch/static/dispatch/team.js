@@ -6,7 +6,7 @@
   "use strict";
   const L = window.EcmoLive, cfg = L.config(), h = L.h;
   const OUTBOX = "ecmo.outbox." + cfg.userId;
-  let mission = null, alerts = [], alertsAvailable = true, live = null, liveFor = null, flushing = false;
+  let mission = null, alerts = [], live = null, liveFor = null, flushing = false;
   // Bumped by every refresh and every answered tap: an older read must not overwrite a newer state.
   let epoch = 0;
 
@@ -71,11 +71,7 @@
   async function refresh() {
     const mine = ++epoch;
     try {
-      let nextAlerts = alerts;
-      if (alertsAvailable) {
-        try { nextAlerts = await getJson("/api/v1/alerts/?open=true"); }
-        catch (e) { if (e.status === 404) { alertsAvailable = false; nextAlerts = []; } else throw e; }
-      }
+      const nextAlerts = await getJson("/api/v1/alerts/?open=true");
       const missions = await getJson("/api/v1/missions/?active=true");
       if (mine !== epoch) return;                            // a newer read or a tap answer came in meanwhile
       alerts = nextAlerts;

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   const L = window.EcmoLive;
-  const TRAVELLING = new Set(["en_route_out", "en_route_back"]);
+  const TRAVELLING = new Set(L.config().trackedPhases || []);
   const SEND_EVERY_MS = 30000;
   const label = document.getElementById("share-position");
   const consent = document.getElementById("share-position-consent");

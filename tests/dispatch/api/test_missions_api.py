@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from dispatch.models import MissionEvent, MissionStatus
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -390,3 +390,35 @@ def test_missing_login_is_a_401_so_phones_know_to_log_in_again():
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Token")
+
+
+def test_a_transition_through_the_api_stays_within_its_query_budget(coordinator_api, django_assert_max_num_queries):
+    mission = factories.MissionFactory(status=MissionStatus.TEAM_READY)
+    factories.assign(mission, factories.make_team_member())
+
+    # Roles, visibility, the locked change and its event, then the summary (team, coverage, referral).
+    with django_assert_max_num_queries(19):
+        response = coordinator_api.post(
+            f"/api/v1/missions/{mission.pk}/transitions/", {"to": "en_route_out"}, format="json"
+        )
+
+    assert response.status_code == 200, response.data
+
+
+def test_mission_detail_and_its_events_answer_in_the_one_documented_shape(coordinator_api):
+    from dispatch.api import serializers as s
+
+    mission = factories.MissionFactory(status=MissionStatus.REQUESTED)
+    coordinator_api.post(f"/api/v1/missions/{mission.pk}/transitions/", {"to": "under_review"}, format="json")
+
+    detail = coordinator_api.get(f"/api/v1/missions/{mission.pk}/").data
+    events = coordinator_api.get(f"/api/v1/missions/{mission.pk}/events/").data
+
+    assert set(detail) == set(s.MissionOutput().fields)
+    assert [set(e) for e in events] == [set(s.EventOutput().fields)]
+
+
+def test_mission_list_leaves_travel_out(coordinator_api):
+    factories.MissionFactory(status=MissionStatus.EN_ROUTE_OUT)
+
+    assert [m["travel"] for m in coordinator_api.get("/api/v1/missions/").data] == [None]

@@ -11,9 +11,8 @@ from dispatch.notifications.selectors import role_coverage
 from dispatch.notifications.services.escalation import run_due_step
 from dispatch.notifications.tasks.reconcile_paging import reconcile_paging
 from dispatch.selectors import mission_visible_to
-from tests import factories
-
-from .helpers import activate, on_call
+from tests.support import factories
+from tests.support.paging import activate, on_call
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from dispatch.notifications.models import CLAIMED, ERROR, PENDING, EscalationPol
 from dispatch.notifications.services import delivery
 from dispatch.notifications.services.escalation import policy_snapshot
 from dispatch.services.missions import transition_mission
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from dispatch.models import MissionAssignment, MissionEvent, MissionStatus, Team
 from dispatch.notifications.models import Alert, AlertState, Notification, PagingContact
 from dispatch.notifications.services.escalation import policy_snapshot
 from dispatch.notifications.tasks.run_escalation_step import run_escalation_step
-from tests import factories
-
-from .helpers import activate, on_call, phone_of, wait_until
+from tests.support import factories
+from tests.support.paging import activate, on_call, phone_of
+from tests.support.waiting import wait_until
 
 
 def alert_of(mission, role=TeamRole.ECMO_PHYSICIAN) -> Alert:

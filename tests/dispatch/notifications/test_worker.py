@@ -6,8 +6,7 @@ from celery.contrib.testing.worker import start_worker
 from config.celery import app as celery_app
 from dispatch.models import MissionStatus
 from dispatch.notifications.tasks.reconcile_paging import reconcile_paging
-
-from .helpers import activate, on_call, phone_of
+from tests.support.paging import activate, on_call, phone_of
 
 pytestmark = pytest.mark.worker
 

@@ -9,9 +9,9 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 
 from dispatch.models import MissionEvent, MissionStatus, Support
-from dispatch.realtime.events import BOARD_GROUP
-from tests import factories
+from dispatch.realtime.broadcast import BOARD_GROUP
 from tests.dispatch.realtime.conftest import close_code, move, open_stream, receive
+from tests.support import factories
 
 S = MissionStatus
 
@@ -115,7 +115,8 @@ async def test_board_snapshot_has_open_missions_coverage_travel_and_sequence(wor
     a = by_id[world.a.pk]
     assert a["status"] == S.TEAM_READY and a["support"] == Support.VA
     assert a["coverage"][world.member.profile.team_role]["state"] == "accepted"
-    assert a["travel"]["origin"] == "SBMS" and a["travel"]["recommended"]
+    assert a["travel"]["outbound"]["destination"] == "SBMS" and a["travel"]["outbound"]["recommended"]
+    assert a["travel"]["return"]["origin"] == "SBMS"
     assert by_id[world.b.pk]["phase_times"]["departed_at"] is not None
     await communicator.disconnect()
 
@@ -183,7 +184,7 @@ async def test_lost_broadcast_is_caught_up_from_the_database(world, settings):
     def move_without_broadcast():
         from unittest import mock
 
-        with mock.patch("dispatch.realtime.events._send"):
+        with mock.patch("dispatch.realtime.broadcast.send_event"):
             return move.__wrapped__(world.a, S.EN_ROUTE_OUT, world.coordinator)
 
     result = await move_without_broadcast()
@@ -193,17 +194,41 @@ async def test_lost_broadcast_is_caught_up_from_the_database(world, settings):
     await communicator.disconnect()
 
 
-async def test_force_disconnect_is_ignored_unless_test_hooks_are_on(world, settings):
-    settings.REALTIME_TEST_HOOKS = False
+# --- malformed frames: an error reply, and the stream carries on --------------------------
+
+MALFORMED_FRAMES = {
+    "not_json": ({"text_data": "resume after 12"}, "invalid_json"),
+    "binary": ({"bytes_data": b'{"type": "ping"}'}, "binary_frame"),
+    "nested_too_deep": ({"text_data": "[" * 100_000 + "]" * 100_000}, "invalid_json"),
+}
+
+
+@pytest.mark.parametrize("frame", MALFORMED_FRAMES)
+async def test_malformed_frame_gets_an_error_and_the_connection_stays_open(world, frame):
+    data, code = MALFORMED_FRAMES[frame]
+    communicator = await open_stream("/ws/board/", world.coordinator)
+    snapshot = await receive(communicator)
+
+    await communicator.send_to(**data)
+
+    assert (await receive(communicator))["code"] == code
+    await communicator.send_json_to({"type": "ping"})
+    assert await receive(communicator) == {"type": "pong", "sequence": snapshot["sequence"]}
+    await communicator.disconnect()
+
+
+async def test_deeply_nested_type_is_named_briefly_in_the_error(world):
+    nested: dict = {"type": "ping"}
+    for _ in range(500):
+        nested = {"type": nested}
     communicator = await open_stream("/ws/board/", world.coordinator)
     await receive(communicator)
 
-    await get_channel_layer().group_send(BOARD_GROUP, {"type": "force.disconnect"})
+    await communicator.send_json_to(nested)
 
-    assert await communicator.receive_nothing(timeout=0.3)
-    settings.REALTIME_TEST_HOOKS = True
-    await get_channel_layer().group_send(BOARD_GROUP, {"type": "force.disconnect"})
-    assert await close_code(communicator) == 4000
+    error = await receive(communicator)
+    assert error["code"] == "unknown_type" and len(error["detail"]) < 100
+    await communicator.disconnect()
 
 
 # --- resume ----------------------------------------------------------------------------------
@@ -335,7 +360,7 @@ async def test_broadcast_after_a_lost_one_is_read_from_the_database_in_order(wor
     def move_without_broadcast():
         from unittest import mock
 
-        with mock.patch("dispatch.realtime.events._send"):
+        with mock.patch("dispatch.realtime.broadcast.send_event"):
             return move.__wrapped__(world.a, S.EN_ROUTE_OUT, world.coordinator)
 
     lost = await move_without_broadcast()

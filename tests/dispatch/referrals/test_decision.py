@@ -93,7 +93,7 @@ def test_board_summary_has_scores_missing_count_and_eolia(mission_id):
 
 
 def test_board_summary_skips_missions_without_referral(mission_id):
-    from tests.factories import MissionFactory
+    from tests.support.factories import MissionFactory
 
     other = MissionFactory()
     assert set(referral_summary([mission_id, other.pk])) == {mission_id}

@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 

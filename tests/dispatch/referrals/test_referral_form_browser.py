@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import pytest
 
 from dispatch.referrals.models import Referral
-from tests import chromium, factories
+from tests.support import chromium, factories
 
 pytestmark = pytest.mark.browser
 

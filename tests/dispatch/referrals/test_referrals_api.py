@@ -2,7 +2,7 @@ import pytest
 
 from dispatch.models import Mission, MissionEvent
 from dispatch.referrals.models import Referral, ReferralChange
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 

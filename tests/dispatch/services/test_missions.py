@@ -7,7 +7,7 @@ from dispatch import statuses
 from dispatch.errors import InvalidTransition, NotAllowed, NotVisible, ValidationFailed
 from dispatch.models import AppendOnlyError, EventSource, Mission, MissionEvent, MissionStatus, Sex, Support
 from dispatch.services.missions import create_mission, transition_mission
-from tests import factories
+from tests.support import factories
 
 ALL = list(MissionStatus.values)
 PAIRS = [(a, b) for a in ALL for b in ALL]

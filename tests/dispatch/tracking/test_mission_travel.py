@@ -10,7 +10,7 @@ from dispatch.tracking.models import Position
 from dispatch.tracking.selectors import mission_travel
 from hospitals.selectors import place_of
 from hospitals.travel import TravelParams, geodesic_km
-from tests import factories
+from tests.support import factories
 
 # Winter night: no helicopter, so the recommended mode is road and the numbers are hand-checkable.
 NIGHT = datetime(2024, 12, 21, 21, 0, tzinfo=UTC)

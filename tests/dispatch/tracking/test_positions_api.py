@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dispatch.models import MissionEvent, MissionStatus
 from dispatch.tracking.models import Position
-from tests import factories
+from tests.support import factories
 
 # Near Celje on the motorway, between Ljubljana and Murska Sobota.
 LAT, LON = 46.2611, 15.2153

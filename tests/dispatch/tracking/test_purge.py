@@ -7,7 +7,7 @@ from dispatch.models import MissionStatus
 from dispatch.tracking.models import Position
 from dispatch.tracking.selectors import latest_position
 from dispatch.tracking.tasks import purge_ended_mission_positions
-from tests import factories
+from tests.support import factories
 
 
 def _position(mission, phase=MissionStatus.EN_ROUTE_OUT) -> Position:

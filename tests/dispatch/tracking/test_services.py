@@ -11,7 +11,7 @@ from dispatch.models import MissionStatus
 from dispatch.tracking.services import record_position, remaining_road
 from hospitals.selectors import place_of
 from hospitals.travel import Place, TravelParams, geodesic_km
-from tests import factories
+from tests.support import factories
 
 
 @pytest.mark.django_db

@@ -1,6 +1,5 @@
-"""Helpers for alerting tests: roster, activation, waiting."""
+"""Shared helpers for paging tests: settings aimed at the fake Twilio, an on-call roster, an activation."""
 
-import time
 from datetime import timedelta
 
 from django.utils import timezone
@@ -8,7 +7,35 @@ from django.utils import timezone
 from dispatch.models import MissionStatus, TeamRole
 from dispatch.notifications.models import Shift, Tier
 from dispatch.services.missions import transition_mission
-from tests import factories
+from tests.fakes.twilio_server import FakeTwilio
+from tests.support import factories
+
+APP_NUMBER = "+15005550006"
+
+FAST = {
+    "ESCALATION_SMS_WAIT_S": 1,
+    "ESCALATION_CALL_WAIT_S": 1,
+    "ESCALATION_BACKUP_WAIT_S": 1,
+    "ESCALATION_EVERYONE_WAIT_S": 1,
+    "ESCALATION_CALL_ATTEMPTS": 2,
+    "ESCALATION_CALL_RING_TIMEOUT_S": 5,
+    "TWILIO_RETRY_BASE_S": 0.01,
+    "TWILIO_RETRY_MAX_S": 0.05,
+    "TWILIO_HTTP_TIMEOUT_S": 2.0,
+    "SMS_VALIDITY_PERIOD_S": 300,
+}
+
+
+def point_at_fake(settings, fake: FakeTwilio, public_url: str) -> None:
+    settings.NOTIFICATION_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = fake.account_sid
+    settings.TWILIO_AUTH_TOKEN = fake.auth_token
+    settings.TWILIO_FROM_NUMBER = APP_NUMBER
+    settings.TWILIO_API_BASE_URL = fake.base_url
+    settings.PUBLIC_BASE_URL = public_url.rstrip("/")
+    for name, value in FAST.items():
+        setattr(settings, name, value)
+    fake.inbound_sms_url = f"{settings.PUBLIC_BASE_URL}/api/v1/twilio/sms/"
 
 
 def on_call(team_role: str = TeamRole.ECMO_PHYSICIAN, tier: str = Tier.PRIMARY, **kwargs):
@@ -35,14 +62,3 @@ def activate(roles=(TeamRole.ECMO_PHYSICIAN,), coordinator=None):
     mission = factories.MissionFactory(status=MissionStatus.UNDER_REVIEW, required_roles=list(roles))
     transition_mission(mission_id=mission.pk, to_status=MissionStatus.TEAM_ACTIVATED, actor=coordinator, source="web")
     return mission
-
-
-def wait_until(predicate, timeout: float = 8, message: str = "condition not met"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
-        time.sleep(0.05)

@@ -1,4 +1,4 @@
-"""Real server processes for the fault drills: start them on the test database, kill them hard.
+"""Real server processes (Daphne, Celery) on the test database: start them, wait on their log, kill them hard.
 
 Each process runs in its own session so a SIGKILL takes its children too (a prefork Celery
 worker is a parent and a pool child); its output goes to a log file the drill can wait on.
@@ -10,13 +10,13 @@ import os
 import signal
 import socket
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
+
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -31,7 +31,7 @@ def free_port() -> int:
 def subprocess_database_url() -> str:
     """The database this test run really uses (pytest-django's `test_<name>`), for a subprocess."""
     if connection.vendor != "postgresql":
-        raise RuntimeError("the fault drills need PostgreSQL: set DATABASE_URL (see README, Run the tests)")
+        raise RuntimeError("tests with real server processes need PostgreSQL: set DATABASE_URL (see README)")
     db = settings.DATABASES["default"]
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
@@ -74,13 +74,15 @@ class Process:
 
     def wait_for_log(self, text: str, timeout: float = 30, *, after: int = 0) -> None:
         """Wait until `text` appears in the log (past offset `after`); fail early if the process died."""
-        deadline = time.monotonic() + timeout
-        while text not in self.log()[after:]:
+
+        def logged() -> bool:
+            if text in self.log()[after:]:
+                return True
             if self.popen.poll() is not None:
                 raise AssertionError(f"{self.args[0]} exited ({self.popen.returncode}) before {text!r}:\n{self.log()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.args[0]}: no {text!r} within {timeout}s:\n{self.log()[-3000:]}")
-            time.sleep(0.05)
+            return False
+
+        wait_until(logged, timeout, lambda: f"{self.args[0]}: no {text!r}:\n{self.log()[-3000:]}")
 
     def kill(self) -> None:
         """SIGKILL, no shutdown handlers: what the OOM killer or a lost machine does."""
@@ -101,14 +103,3 @@ class Process:
                 self.kill()
         self._log.close()
 
-
-def wait_until(predicate: Callable[[], Any], timeout: float, message: str, interval: float = 0.05) -> Any:
-    """Poll until `predicate()` is truthy and return it; AssertionError with `message` on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} (within {timeout}s)")
-        time.sleep(interval)

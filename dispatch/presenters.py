@@ -1,0 +1,200 @@
+"""The one read model of a mission: what REST, the live streams and the pages show of it.
+
+A mission summary is the mission as it is *now*, JSON-ready, so a client simply replaces its
+copy. Summaries are built in bulk (a fixed number of queries for any number of missions);
+callers pass missions with their hospitals loaded (`dispatch.selectors.mission_list` does).
+Wire shape: docs/realtime.md ("Mission summary"); the REST schema documents the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+from django.urls import reverse
+
+from dispatch import statuses
+from dispatch.models import Mission, MissionEvent
+from dispatch.notifications.selectors import role_coverage
+from dispatch.referrals.selectors import referral_summary
+from dispatch.roles import display_name
+from dispatch.tracking.selectors import mission_travel, missions_travel
+
+logger = logging.getLogger(__name__)
+
+# Every phase timestamp once, in the order the phases happen (the model's field order).
+_STAMPED = {field for fields in statuses.PHASE_TIMESTAMPS.values() for field in fields}
+PHASE_FIELDS: tuple[str, ...] = tuple(f.name for f in Mission._meta.concrete_fields if f.name in _STAMPED)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def hospital_brief(hospital) -> dict[str, Any]:
+    return {"id": hospital.pk, "code": hospital.code, "name": hospital.name}
+
+
+class TravelMemo:
+    """Travel already worked out for one stream, so its catch-up reads do not redo the estimates.
+
+    Only missions outside the travel phases are remembered: their travel has no expected
+    arrival, and the key holds everything else it depends on (phase, hospitals, departure
+    times). A travelling mission's travel is read afresh every time, so its expected arrival
+    (from the team's latest position) is never stale. Entries expire after `ttl_s`: before
+    departure the estimates are counted from now, and the helicopter's night rule moves with it.
+    """
+
+    def __init__(self, ttl_s: float = 60.0) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[tuple, tuple[float, dict | None]] = {}
+
+    @staticmethod
+    def key(mission: Mission) -> tuple | None:
+        if mission.status in statuses.TRACKED_PHASES:
+            return None
+        return (
+            mission.pk,
+            mission.status,
+            mission.referring_hospital_id,
+            mission.receiving_centre_id,
+            mission.departed_at,
+            mission.departed_with_patient_at,
+        )
+
+    def get(self, mission: Mission) -> tuple[bool, dict | None]:
+        key = self.key(mission)
+        entry = self._entries.get(key) if key is not None else None
+        if entry is None or time.monotonic() - entry[0] > self.ttl_s:
+            return False, None
+        return True, entry[1]
+
+    def put(self, mission: Mission, travel: dict | None) -> None:
+        key = self.key(mission)
+        if key is not None:
+            self._entries[key] = (time.monotonic(), travel)
+
+
+def mission_travels(missions: Sequence[Mission], *, memo: TravelMemo | None = None) -> dict[int, dict | None]:
+    """`mission_travel` of each mission (None where no estimate could be made), read in bulk."""
+    travels: dict[int, dict | None] = {}
+    wanted = []
+    for mission in missions:
+        known, travel = memo.get(mission) if memo is not None else (False, None)
+        if known:
+            travels[mission.pk] = travel
+        else:
+            wanted.append(mission)
+    if not wanted:
+        return travels
+    try:
+        fresh: dict[int, dict | None] = missions_travel(wanted)
+    except Exception:  # noqa: BLE001 — one bad estimate must not hide the others: try each alone
+        fresh = {m.pk: _one_travel(m) for m in wanted}
+    for mission in wanted:
+        travels[mission.pk] = fresh.get(mission.pk)
+        if memo is not None:
+            memo.put(mission, travels[mission.pk])
+    return travels
+
+
+def _one_travel(mission: Mission) -> dict | None:
+    try:
+        return mission_travel(mission)
+    except Exception:  # noqa: BLE001 — the mission must still be shown without an estimate
+        logger.exception("travel estimate for %s failed", mission.code)
+        return None
+
+
+def _team(mission: Mission) -> list[dict[str, Any]]:
+    assignments = sorted(mission.assignments.all(), key=lambda a: (a.assigned_at, a.pk))
+    return [
+        {
+            "team_role": a.team_role,
+            "member_id": a.member_id,
+            "member": display_name(a.member),
+            "assigned_at": _iso(a.assigned_at),
+        }
+        for a in assignments
+    ]
+
+
+def _summary(mission: Mission, *, coverage: dict, referral: dict | None, travel: dict | None) -> dict[str, Any]:
+    m = mission
+    return {
+        "id": m.pk,
+        "code": m.code,
+        "url": reverse("mission-timeline", args=[m.pk]),
+        "status": m.status,
+        "status_label": str(m.get_status_display()),
+        "support": m.support,
+        "support_label": str(m.get_support_display()),
+        "referring_hospital": hospital_brief(m.referring_hospital),
+        "receiving_centre": hospital_brief(m.receiving_centre),
+        "patient_age": m.patient_age,
+        "patient_sex": m.patient_sex,
+        "patient_weight_kg": float(m.patient_weight_kg),
+        "referring_physician": m.referring_physician,
+        "callback_phone": str(m.callback_phone),
+        "note": m.note,
+        "required_roles": list(m.required_roles),
+        "team": _team(m),
+        "created_at": _iso(m.created_at),
+        "updated_at": _iso(m.updated_at),
+        "requested_at": _iso(m.created_at),
+        "status_changed_at": _iso(m.status_changed_at or m.created_at),
+        "phase_times": {"requested_at": _iso(m.created_at), **{f: _iso(getattr(m, f)) for f in PHASE_FIELDS}},
+        "close_reason": m.close_reason,
+        "allowed_transitions": sorted(statuses.allowed_next(m.status)),
+        "coverage": coverage,
+        # Decision support for the card: scores, missing inputs, EOLIA; None without a referral.
+        "referral": referral,
+        "travel": travel,
+    }
+
+
+def mission_summaries(
+    missions: Sequence[Mission], *, with_travel: bool = False, memo: TravelMemo | None = None
+) -> dict[int, dict[str, Any]]:
+    """Summaries keyed by mission id, in the order given; `travel` is None unless `with_travel`.
+
+    Queries: the team (unless prefetched), role coverage and referrals once for all missions;
+    travel (estimates from the matrix cache, the latest position while travelling) per mission.
+    """
+    missions = list(missions)
+    if not missions:
+        return {}
+    prefetch_related_objects(missions, "assignments__member")
+    ids = [m.pk for m in missions]
+    coverage = role_coverage(ids)
+    referrals = referral_summary(ids)
+    travels = mission_travels(missions, memo=memo) if with_travel else {}
+    return {
+        m.pk: _summary(m, coverage=coverage.get(m.pk, {}), referral=referrals.get(m.pk), travel=travels.get(m.pk))
+        for m in missions
+    }
+
+
+def mission_summary(mission: Mission, *, with_travel: bool = False) -> dict[str, Any]:
+    return mission_summaries([mission], with_travel=with_travel)[mission.pk]
+
+
+def event_summary(event: MissionEvent) -> dict[str, Any]:
+    """One timeline event; the caller loads `actor` and `mission` with it (select_related)."""
+    return {
+        "sequence": event.sequence,
+        "mission_id": event.mission_id,
+        "mission_code": event.mission.code,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "actor": display_name(event.actor) if event.actor_id else None,
+        "source": event.source,
+        "note": event.note,
+        "payload": event.payload,
+        "created_at": _iso(event.created_at),
+    }
