@@ -74,11 +74,23 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_connection_pools(django_db_setup, django_db_blocker):
-    """Idle pooled connections would keep the test database from being dropped at the end."""
+    """Idle pooled connections would keep the test database from being dropped at the end.
+
+    So would the session of a worker or server process a test killed, which PostgreSQL may not
+    have noticed yet: those are this run's own processes, so their sessions are ended too.
+    """
     yield
     from django.db import connections
 
     with django_db_blocker.unblock():
+        default = connections["default"]
+        if default.vendor == "postgresql":
+            with default.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
         for connection in connections.all():
+            connection.close()
             if getattr(connection, "pool", None) is not None:
                 connection.close_pool()
