@@ -123,14 +123,14 @@ def profile_fan_out(sequence: int, connections: int) -> str:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from dispatch.presenters import TravelMemo
     from dispatch.realtime.snapshot import read_events_after
 
-    def one(cache: dict) -> None:
-        read_events_after(after=sequence - 1, mission_id=None, limit=settings.REALTIME_RESUME_MAX_EVENTS,
-                          travel_cache=cache)
+    def one(memo: TravelMemo) -> None:
+        read_events_after(after=sequence - 1, mission_id=None, limit=settings.REALTIME_RESUME_MAX_EVENTS, memo=memo)
 
-    warm: dict = {}
-    one(warm)  # a live connection has its travel cache filled already
+    warm = TravelMemo()
+    one(warm)  # a live connection has its travel memo filled already
     with CaptureQueriesContext(connection) as queries:
         one(warm)
     started = time.perf_counter()

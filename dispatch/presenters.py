@@ -170,7 +170,7 @@ def mission_summaries(
         return {}
     prefetch_related_objects(missions, "assignments__member")
     ids = [m.pk for m in missions]
-    coverage = role_coverage(ids)
+    coverage = role_coverage(missions)
     referrals = referral_summary(ids)
     travels = mission_travels(missions, memo=memo) if with_travel else {}
     return {

@@ -1,6 +1,7 @@
 """Reads about team alerting shared by the board, the API, the phone page and the tasks."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from dispatch.models import Mission, MissionAssignment, Role
+from dispatch.models import Mission, MissionStatus, Role
 from dispatch.notifications.errors import reason
 from dispatch.notifications.models import (
     OPEN_STATES,
@@ -25,23 +26,26 @@ from dispatch.roles import display_name
 RECONCILE_HEARTBEAT = "paging-reconcile"
 
 
-def role_coverage(mission_ids: list[int]) -> dict[int, dict[str, dict]]:
+# Before activation a mission has no pages, so its coverage needs no alert query.
+NEVER_PAGED = frozenset({MissionStatus.REQUESTED, MissionStatus.UNDER_REVIEW})
+
+
+def role_coverage(missions: Sequence[Mission]) -> dict[int, dict[str, dict]]:
     """Per mission, per required role: who covers it and how far paging got.
 
     Shape: {mission_id: {role: {"state": "accepted"|"paging"|"declined"|"uncovered"|"covered_by_phone"
     |"not_paged", "member": name or None}}}. "declined": still paging, and the last answer was a no.
+    Uses the missions' required roles and their assignments (prefetch `assignments__member`).
     """
     coverage: dict[int, dict[str, dict]] = defaultdict(dict)
-    for mission_id, required in Mission.objects.filter(pk__in=mission_ids).values_list("pk", "required_roles"):
-        for role in required:
-            coverage[mission_id][role] = {"state": "not_paged", "member": None}
-    alerts = Alert.objects.filter(mission_id__in=mission_ids).select_related("accepted_by")
+    for mission in missions:
+        for role in mission.required_roles:
+            coverage[mission.pk][role] = {"state": "not_paged", "member": None}
+    paged_ids = [m.pk for m in missions if m.status not in NEVER_PAGED]
+    alerts = Alert.objects.filter(mission_id__in=paged_ids).select_related("accepted_by") if paged_ids else []
     last_answers = {}
-    for rec in (
-        AlertRecipient.objects.filter(alert__mission_id__in=mission_ids, responded_at__isnull=False)
-        .select_related("member")
-        .order_by("responded_at")
-    ):
+    answers = AlertRecipient.objects.filter(alert__mission_id__in=paged_ids, responded_at__isnull=False)
+    for rec in answers.select_related("member").order_by("responded_at") if paged_ids else []:
         last_answers[rec.alert_id] = rec
     for alert in alerts:
         state, member = alert.state, None
@@ -53,8 +57,7 @@ def role_coverage(mission_ids: list[int]) -> dict[int, dict[str, dict]]:
         if state == AlertState.PAGING and last is not None and last.response == Response.DECLINED:
             state, member = "declined", display_name(last.member)
         coverage[alert.mission_id][alert.team_role] = {"state": state, "member": member}
-    assignments = MissionAssignment.objects.filter(mission_id__in=mission_ids).select_related("member")
-    for assignment in assignments:
+    for assignment in (a for mission in missions for a in mission.assignments.all()):
         entry = coverage[assignment.mission_id].get(assignment.team_role)
         if entry is None or entry["state"] in ("not_paged", "accepted", "covered_by_phone"):
             state = entry["state"] if entry and entry["state"] == "covered_by_phone" else "accepted"

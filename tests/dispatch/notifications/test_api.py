@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dispatch.models import MissionAssignment, MissionEvent, MissionStatus, TeamRole
+from dispatch.models import Mission, MissionAssignment, MissionEvent, MissionStatus, TeamRole
 from dispatch.notifications.models import Alert, AlertState, Notification
 from dispatch.notifications.selectors import role_coverage
 from dispatch.notifications.services.escalation import run_due_step
@@ -15,6 +15,10 @@ from tests.support import factories
 from tests.support.paging import activate, on_call
 
 pytestmark = pytest.mark.django_db
+
+
+def coverage_of(mission) -> dict:
+    return role_coverage([Mission.objects.get(pk=mission.pk)])[mission.pk]
 
 
 def run_step(alert: Alert) -> None:
@@ -95,7 +99,7 @@ def test_web_decline_records_the_answer_and_escalates(console, client_for):
     alert = Alert.objects.get(mission=mission)
     response = client_for(people[TeamRole.ECMO_PHYSICIAN]).post(f"/api/v1/alerts/{alert.pk}/decline/", {"note": "ill"})
     assert response.status_code == 200 and response.json()["state"] == "paging"
-    assert role_coverage([mission.pk])[mission.pk][TeamRole.ECMO_PHYSICIAN]["state"] == "declined"
+    assert coverage_of(mission)[TeamRole.ECMO_PHYSICIAN]["state"] == "declined"
 
 
 def test_cover_by_phone_with_every_role_covered_makes_the_team_ready(console, client_for):
@@ -105,12 +109,12 @@ def test_cover_by_phone_with_every_role_covered_makes_the_team_ready(console, cl
     assert response.status_code == 200 and response.json()["state"] == AlertState.COVERED_BY_PHONE
     mission.refresh_from_db()
     assert mission.status == MissionStatus.TEAM_READY
-    assert role_coverage([mission.pk])[mission.pk][TeamRole.ECMO_PHYSICIAN]["state"] == "covered_by_phone"
+    assert coverage_of(mission)[TeamRole.ECMO_PHYSICIAN]["state"] == "covered_by_phone"
 
 
 def test_coverage_shows_paging_and_a_paged_member_sees_the_mission(console):
     mission, people = paged((TeamRole.ECMO_PHYSICIAN, TeamRole.NURSE))
-    coverage = role_coverage([mission.pk])[mission.pk]
+    coverage = coverage_of(mission)
     assert {role: entry["state"] for role, entry in coverage.items()} == {"ecmo_physician": "paging", "nurse": "paging"}
     assert mission_visible_to(people[TeamRole.NURSE], mission.pk)
     assert not mission_visible_to(factories.make_team_member(TeamRole.NURSE), mission.pk)
