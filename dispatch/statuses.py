@@ -1,5 +1,6 @@
 """The mission state machine as data: which status may follow which, who may move it, what it stamps."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import MissionStatus as S
@@ -95,8 +96,6 @@ EXPECTED_PHASE_MINUTES: dict[str, int] = {
 
 def expected_phase_minutes() -> dict[str, int]:
     """The defaults above with the operator's overrides from the environment applied."""
-    from django.conf import settings
-
     return {**EXPECTED_PHASE_MINUTES, **settings.BOARD_PHASE_EXPECTED_MINUTES}
 
 
