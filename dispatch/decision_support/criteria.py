@@ -1,6 +1,6 @@
 """Referral criteria, contraindications and the "missing for decision" checklist.
 
-Source: /work/shared/domain.md, "Referral criteria". Everything is three-valued: a check is
+Source: the clinical domain notes ("Referral criteria"). Everything is three-valued: a check is
 met / not met only when the inputs decide it, otherwise it is "undeterminable" (or "unknown")
 and names the inputs that would decide it. Nothing here decides for ECMO; it shows what the
 referral says and what is still to ask.

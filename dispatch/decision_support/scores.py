@@ -1,4 +1,4 @@
-"""Murray, RESP, SAVE and PRESERVE scores, as tabulated in /work/shared/domain.md ("Scores").
+"""Murray, RESP, SAVE and PRESERVE scores, as tabulated in the clinical domain notes ("Scores").
 
 Scores support the referral decision; they never make it. Each result lists the inputs it used
 and the ones it is missing, and a score is only computed when every input it needs is given:

@@ -57,7 +57,7 @@ class TravelParams:
     """
 
     # Road distance / geodesic distance ("circuity" or detour factor). UKC Ljubljana–UKC Maribor:
-    # geodesic 102.3 km vs road ~128 km = 1.25 (project domain notes, /work/shared/domain.md,
+    # geodesic 102.3 km vs road ~128 km = 1.25 (the project's domain notes,
     # "Hospitals"). Rounded up to 1.3 because routes to regional hospitals off the motorway
     # (Izola, Murska Sobota, Slovenj Gradec) wind more; country circuity factors of this order are
     # discussed by Ballou, Rahardja & Sakai, Transportation Research Part A 36 (2002) 843–848.

@@ -1,6 +1,6 @@
 """Tests for the travel-time model (pure Python) and its OSRM client against a real fake server.
 
-Coordinates are those of /work/shared/domain.md ("Hospitals"), approximate to ±1 km.
+Coordinates are those of the project's domain notes ("Hospitals"), approximate to ±1 km.
 """
 
 import json
