@@ -5,9 +5,11 @@ Positions of a mission that is not travelling are never returned.
 
 from __future__ import annotations
 
+import operator
 from datetime import timedelta
+from functools import reduce
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dispatch.models import Mission, MissionStatus
@@ -24,9 +26,7 @@ HANDLING_LEG_LABELS = frozenset({"dispatch", "loading at origin", "unloading at 
 
 def latest_position(mission: Mission) -> Position | None:
     """The newest position of the mission's current travel leg (None outside travel phases)."""
-    if mission.status not in TRACKED_PHASES:
-        return None
-    return Position.objects.filter(mission=mission, phase=mission.status).order_by("-recorded_at", "-pk").first()
+    return latest_positions([mission]).get(mission.pk)
 
 
 def minutes_after_departure(estimate: dict) -> float | None:
@@ -47,13 +47,17 @@ def _planned_estimate(travel: dict) -> dict:
 
 
 def latest_positions(missions: list[Mission]) -> dict[int, Position]:
-    """The newest position of each travelling mission's current leg, in one query."""
-    travelling = [m.pk for m in missions if m.status in TRACKED_PHASES]
-    if not travelling:
+    """The newest position of each travelling mission's current leg (its phase as given), in one query."""
+    legs = []
+    for phase in TRACKED_PHASES:
+        ids = [m.pk for m in missions if m.status == phase]
+        if ids:
+            newest = Position.objects.filter(mission=OuterRef("pk"), phase=phase).order_by("-recorded_at", "-pk")
+            latest = Mission.objects.filter(pk__in=ids).annotate(latest=Subquery(newest.values("pk")[:1]))
+            legs.append(Q(pk__in=latest.values("latest")))
+    if not legs:
         return {}
-    newest = Position.objects.filter(mission=OuterRef("pk"), phase=OuterRef("status")).order_by("-recorded_at", "-pk")
-    latest_ids = Mission.objects.filter(pk__in=travelling).annotate(latest=Subquery(newest.values("pk")[:1]))
-    return {p.mission_id: p for p in Position.objects.filter(pk__in=latest_ids.values("latest"))}
+    return {p.mission_id: p for p in Position.objects.filter(reduce(operator.or_, legs))}
 
 
 def missions_travel(missions: list[Mission]) -> dict[int, dict]:
