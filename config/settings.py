@@ -190,6 +190,8 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 DEFAULT_REQUIRED_TEAM_ROLES = env.list(
     "DEFAULT_REQUIRED_TEAM_ROLES", default=["ecmo_physician", "perfusionist", "nurse", "driver"]
 )
+# How long the member who tapped a phase may take it back themselves (a coordinator: until hand-over).
+UNDO_WINDOW_S = env.int("UNDO_WINDOW_S", default=120)
 
 LOGGING = {
     "version": 1,

@@ -30,6 +30,12 @@ class Conflict(DispatchError):
     code = "conflict"
 
 
+class PossibleDuplicate(Conflict):
+    """A referral that looks like an open mission for the same patient; `duplicates` names them."""
+
+    code = "possible_duplicate"
+
+
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -70,6 +71,50 @@ class MissionStatus(models.TextChoices):
     ABORTED = "aborted", _("Aborted")
 
 
+class MissionKind(models.TextChoices):
+    """Set at referral: does the team start ECMO on site, or take over a circuit already running?"""
+
+    PRIMARY = "primary", _("Primary: the team cannulates on site")
+    SECONDARY = "secondary", _("Secondary: the patient is already on ECMO")
+
+
+class Outcome(models.TextChoices):
+    """How a mission ended, in the words a retrieval registry uses (see docs/states.md)."""
+
+    # Derived when the mission is handed over at the centre.
+    CANNULATED_TRANSPORTED = "cannulated_transported", _("Cannulated on site and transported")
+    TRANSPORTED_WITHOUT_ECMO = "transported_without_ecmo", _("Transported without ECMO")
+    TRANSFERRED_ON_ECMO = "transferred_on_ecmo", _("Transferred on ECMO (circuit taken over)")
+    TRANSPORTED_CONVENTIONALLY = "transported_conventionally", _("Conventional transfer, no ECMO team")
+    # Aborted: the team went out, the mission ended before hand-over.
+    DIED_BEFORE_TEAM_ARRIVAL = "died_before_team_arrival", _("Died before the team arrived")
+    DIED_DURING_CANNULATION = "died_during_cannulation", _("Died during cannulation")
+    NOT_A_CANDIDATE_ON_SITE = "not_a_candidate_on_site", _("Not an ECMO candidate on site")
+    IMPROVED_NO_ECMO_NEEDED = "improved_no_ecmo_needed", _("Improved, no ECMO needed")
+    CANNULATED_NOT_TRANSPORTABLE = "cannulated_not_transportable", _("Cannulated, not transportable")
+    VEHICLE_OR_EQUIPMENT_FAILURE = "vehicle_or_equipment_failure", _("Vehicle or equipment failure")
+    # Cancelled: ended before the team left.
+    PATIENT_DIED = "patient_died", _("Patient died")
+    PATIENT_IMPROVED = "patient_improved", _("Patient improved")
+    REFERRER_WITHDREW = "referrer_withdrew", _("Referring doctor withdrew the request")
+    TEAM_UNAVAILABLE = "team_unavailable", _("Team unavailable")
+    TRANSFERRED_ELSEWHERE = "transferred_elsewhere", _("Transferred elsewhere")
+    OTHER = "other", _("Other")
+
+
+class SupportMode(models.TextChoices):
+    """The ECMO configuration actually running once flow is established."""
+
+    VV = "vv", _("VV")
+    VA = "va", _("VA")
+    VAV = "vav", _("VAV")
+
+
+class TransportMode(models.TextChoices):
+    ROAD = "road", _("Road")
+    HELICOPTER = "helicopter", _("Helicopter")
+
+
 class Mission(models.Model):
     """One referral and, if activated, the retrieval it leads to. Status changes only via services."""
 
@@ -81,6 +126,15 @@ class Mission(models.Model):
         "hospitals.Hospital", on_delete=models.PROTECT, related_name="received_missions"
     )
     support = models.CharField(_("requested support"), max_length=4, choices=Support.choices)
+    kind = models.CharField(
+        _("mission kind"), max_length=10, choices=MissionKind.choices, default=MissionKind.PRIMARY, editable=False
+    )
+    patient_reference = models.CharField(
+        _("patient reference at the referring hospital"),
+        max_length=60,
+        blank=True,
+        help_text=_("The referring hospital's own reference; shown to the centre, never sent by SMS."),
+    )
     status = models.CharField(
         _("status"), max_length=24, choices=MissionStatus.choices, default=MissionStatus.REQUESTED, editable=False
     )
@@ -101,7 +155,9 @@ class Mission(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_missions"
     )
-    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    # The first call, which often comes before the form is typed: every interval starts here.
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     status_changed_at = models.DateTimeField(_("current phase since"), null=True)
 
@@ -119,6 +175,18 @@ class Mission(models.Model):
     handed_over_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     close_reason = models.TextField(blank=True, editable=False)
+    # What actually happened (statuses.py says which change sets each); corrections change them.
+    outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True, editable=False)
+    support_mode = models.CharField(
+        _("ECMO support mode"), max_length=4, choices=SupportMode.choices, blank=True, editable=False
+    )
+    outbound_transport_mode = models.CharField(
+        _("transport to the patient"), max_length=12, choices=TransportMode.choices, blank=True, editable=False
+    )
+    return_transport_mode = models.CharField(
+        _("transport to the centre"), max_length=12, choices=TransportMode.choices, blank=True, editable=False
+    )
+    review_at = models.DateTimeField(_("review advice at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -204,6 +272,8 @@ class MissionEvent(models.Model):
     note = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # When it happened (a tap queued offline, the first call); `created_at` is when it was recorded.
+    occurred_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MissionEventQuerySet.as_manager()
@@ -228,3 +298,80 @@ class MissionEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Mission events are append-only.")
+
+
+class AdverseCategory(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    CIRCUIT = "circuit", _("Circuit")
+    EQUIPMENT = "equipment", _("Equipment")
+    VEHICLE = "vehicle", _("Vehicle")
+    TEAM = "team", _("Team")
+    OTHER = "other", _("Other")
+
+
+# What happened, per category: the codes a report may name (docs/states.md lists them).
+ADVERSE_EVENT_CODES: dict[str, dict[str, str]] = {
+    AdverseCategory.PATIENT: {
+        "desaturation": _("Desaturation"),
+        "hypotension": _("Hypotension"),
+        "arrhythmia": _("Arrhythmia"),
+        "cardiac_arrest": _("Cardiac arrest"),
+        "bleeding": _("Bleeding"),
+        "hypothermia": _("Hypothermia"),
+        "other": _("Other"),
+    },
+    AdverseCategory.CIRCUIT: {
+        "cannula_dislodgement": _("Cannula dislodgement"),
+        "oxygenator_failure": _("Oxygenator failure"),
+        "pump_failure": _("Pump failure"),
+        "air_in_circuit": _("Air in circuit"),
+        "circuit_thrombosis": _("Clot in circuit"),
+        "other": _("Other"),
+    },
+    AdverseCategory.EQUIPMENT: {
+        "power_failure": _("Power failure"),
+        "gas_supply": _("Gas supply"),
+        "monitor_failure": _("Monitor failure"),
+        "other": _("Other"),
+    },
+    AdverseCategory.VEHICLE: {
+        "vehicle_breakdown": _("Vehicle breakdown"),
+        "traffic_delay": _("Traffic delay"),
+        "weather": _("Weather"),
+        "other": _("Other"),
+    },
+    AdverseCategory.TEAM: {
+        "communication_failure": _("Communication failure"),
+        "team_injury": _("Team member injured"),
+        "delayed_activation": _("Delayed activation"),
+        "other": _("Other"),
+    },
+    AdverseCategory.OTHER: {"other": _("Other")},
+}
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    FATAL = "fatal", _("Fatal")
+
+
+class AdverseEvent(models.Model):
+    """Something that went wrong during a mission, for the quality record; never edited, only added."""
+
+    mission = models.ForeignKey(Mission, on_delete=models.PROTECT, related_name="adverse_events")
+    category = models.CharField(_("category"), max_length=12, choices=AdverseCategory.choices)
+    code = models.CharField(_("what happened"), max_length=40)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    phase = models.CharField(_("phase"), max_length=24, choices=MissionStatus.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    note = models.TextField(_("note"), blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    event = models.OneToOneField(MissionEvent, on_delete=models.PROTECT, related_name="adverse_event")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.mission_id} {self.category}/{self.code} ({self.severity})"

@@ -16,9 +16,22 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from dispatch import statuses
-from dispatch.models import Mission, MissionEvent
+from dispatch.models import (
+    ADVERSE_EVENT_CODES,
+    AdverseCategory,
+    AdverseEvent,
+    Mission,
+    MissionEvent,
+    MissionStatus,
+    Outcome,
+    Severity,
+    SupportMode,
+    TeamRole,
+    TransportMode,
+)
 from dispatch.notifications.selectors import role_coverage
 from dispatch.referrals.selectors import referral_summary
 from dispatch.roles import display_name
@@ -123,7 +136,41 @@ def _team(mission: Mission) -> list[dict[str, Any]]:
     ]
 
 
-def _summary(mission: Mission, *, coverage: dict, referral: dict | None, travel: dict | None) -> dict[str, Any]:
+def _label(choices, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else ""
+
+
+def _next_phase(mission: Mission) -> dict[str, str] | None:
+    step = statuses.team_next_phase(mission.kind).get(mission.status)
+    return {"to": step[0], "label": str(step[1])} if step else None
+
+
+def adverse_event_summaries(missions: Sequence[Mission]) -> dict[int, list[dict[str, Any]]]:
+    """Each mission's adverse events, oldest first, read in one query."""
+    found: dict[int, list[dict[str, Any]]] = {m.pk: [] for m in missions}
+    rows = AdverseEvent.objects.filter(mission__in=[m.pk for m in missions]).select_related("reported_by")
+    for a in rows.order_by("occurred_at", "pk"):
+        found[a.mission_id].append(
+            {
+                "id": a.pk,
+                "category": a.category,
+                "category_label": _label(AdverseCategory, a.category),
+                "code": a.code,
+                "code_label": str(ADVERSE_EVENT_CODES.get(a.category, {}).get(a.code, a.code)),
+                "severity": a.severity,
+                "severity_label": _label(Severity, a.severity),
+                "phase": a.phase,
+                "occurred_at": _iso(a.occurred_at),
+                "note": a.note,
+                "reported_by": display_name(a.reported_by),
+            }
+        )
+    return found
+
+
+def _summary(
+    mission: Mission, *, coverage: dict, referral: dict | None, travel: dict | None, adverse: list[dict]
+) -> dict[str, Any]:
     m = mission
     return {
         "id": m.pk,
@@ -145,11 +192,22 @@ def _summary(mission: Mission, *, coverage: dict, referral: dict | None, travel:
         "team": _team(m),
         "created_at": _iso(m.created_at),
         "updated_at": _iso(m.updated_at),
-        "requested_at": _iso(m.created_at),
-        "status_changed_at": _iso(m.status_changed_at or m.created_at),
-        "phase_times": {"requested_at": _iso(m.created_at), **{f: _iso(getattr(m, f)) for f in PHASE_FIELDS}},
+        "requested_at": _iso(m.requested_at),
+        "status_changed_at": _iso(m.status_changed_at or m.requested_at),
+        "phase_times": {"requested_at": _iso(m.requested_at), **{f: _iso(getattr(m, f)) for f in PHASE_FIELDS}},
         "close_reason": m.close_reason,
-        "allowed_transitions": sorted(statuses.allowed_next(m.status)),
+        "kind": m.kind,
+        "kind_label": str(m.get_kind_display()),
+        "patient_reference": m.patient_reference,
+        "outcome": m.outcome,
+        "outcome_label": _label(Outcome, m.outcome),
+        "support_mode": m.support_mode,
+        "outbound_transport_mode": m.outbound_transport_mode,
+        "return_transport_mode": m.return_transport_mode,
+        "review_at": _iso(m.review_at),
+        "allowed_transitions": sorted(statuses.allowed_next(m.status, m.kind)),
+        "next_phase": _next_phase(m),
+        "adverse_events": adverse,
         "coverage": coverage,
         # Decision support for the card: scores, missing inputs, EOLIA; None without a referral.
         "referral": referral,
@@ -173,8 +231,15 @@ def mission_summaries(
     coverage = role_coverage(missions)
     referrals = referral_summary(ids)
     travels = mission_travels(missions, memo=memo) if with_travel else {}
+    adverse = adverse_event_summaries(missions)
     return {
-        m.pk: _summary(m, coverage=coverage.get(m.pk, {}), referral=referrals.get(m.pk), travel=travels.get(m.pk))
+        m.pk: _summary(
+            m,
+            coverage=coverage.get(m.pk, {}),
+            referral=referrals.get(m.pk),
+            travel=travels.get(m.pk),
+            adverse=adverse[m.pk],
+        )
         for m in missions
     }
 
@@ -196,5 +261,59 @@ def event_summary(event: MissionEvent) -> dict[str, Any]:
         "source": event.source,
         "note": event.note,
         "payload": event.payload,
+        "label": event_label(event),
+        "occurred_at": _iso(event.occurred_at or event.created_at),
         "created_at": _iso(event.created_at),
     }
+
+
+# What each kind of event says on the board, the mission page and the phone, without detail.
+EVENT_LABELS: dict[str, Any] = {
+    "mission.requested": gettext_lazy("Referral received"),
+    "mission.undone": gettext_lazy("Step taken back"),
+    "mission.corrected": gettext_lazy("Record corrected"),
+    "mission.standby": gettext_lazy("Team on standby"),
+    "mission.review_due": gettext_lazy("Advice review due"),
+    "team.stood_down": gettext_lazy("Team stood down"),
+    "adverse_event.recorded": gettext_lazy("Adverse event"),
+    "referral.submitted": gettext_lazy("Referral submitted"),
+    "referral.updated": gettext_lazy("Clinical values updated"),
+    "alert.opened": gettext_lazy("Paging started"),
+    "alert.paged": gettext_lazy("Paged"),
+    "alert.accepted": gettext_lazy("Accepted"),
+    "alert.declined": gettext_lazy("Declined"),
+    "alert.uncovered": gettext_lazy("Nobody accepted"),
+    "alert.repaged": gettext_lazy("Paged again"),
+    "alert.covered_by_phone": gettext_lazy("Covered by phone call"),
+    "alert.channel_skipped": gettext_lazy("Channel skipped"),
+    "travel.position": gettext_lazy("Position update"),
+}
+
+
+def _status_label(value: str) -> str:
+    return _label(MissionStatus, value) or value
+
+
+def event_label(event: MissionEvent) -> str:
+    """The event in words, with the detail a coordinator needs at a glance (role, outcome, mode)."""
+    p = event.payload or {}
+    role = _label(TeamRole, p.get("team_role", ""))
+    if event.kind == "mission.status_changed":
+        details = [_label(Outcome, p.get("outcome", "")), _label(SupportMode, p.get("support_mode", ""))]
+        for field in statuses.TRANSPORT_MODE_FIELDS.values():
+            details.append(_label(TransportMode, p.get(field, "")))
+        details = [d for d in details if d]
+        return _status_label(event.to_status) + (f" ({', '.join(details)})" if details else "")
+    base = str(EVENT_LABELS.get(event.kind, event.kind))
+    if event.kind == "mission.undone":
+        return f"{base}: {_status_label(event.from_status)} → {_status_label(event.to_status)}"
+    if event.kind == "mission.corrected":
+        return f"{base}: {p.get('field', '')}"
+    if event.kind == "adverse_event.recorded":
+        code = ADVERSE_EVENT_CODES.get(p.get("category", ""), {}).get(p.get("code", ""), p.get("code", ""))
+        return f"{base}: {code} ({_label(Severity, p.get('severity', ''))})"
+    if event.kind == "team.stood_down" and p.get("outcome"):
+        return f"{base} ({_label(Outcome, p['outcome'])})"
+    if role:
+        return f"{base}: {role}"
+    return base

@@ -5,7 +5,19 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from dispatch import statuses
-from dispatch.models import MissionStatus, Sex, Support, TeamRole
+from dispatch.models import (
+    ADVERSE_EVENT_CODES,
+    AdverseCategory,
+    MissionKind,
+    MissionStatus,
+    Outcome,
+    Severity,
+    Sex,
+    Support,
+    SupportMode,
+    TeamRole,
+    TransportMode,
+)
 from hospitals.models import Hospital
 from hospitals.serializers import HospitalBrief
 
@@ -27,6 +39,22 @@ class MissionCreateInput(serializers.Serializer):
     required_roles = serializers.ListField(
         child=serializers.ChoiceField(choices=TeamRole.choices), required=False, allow_empty=False
     )
+    kind = serializers.ChoiceField(
+        choices=MissionKind.choices,
+        default=MissionKind.PRIMARY,
+        help_text=_("primary: the team cannulates on site; secondary: the patient is already on ECMO."),
+    )
+    patient_reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, default="",
+        help_text=_("The referring hospital's own patient reference; never sent by SMS."),
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text=_("Time of the first call (becomes requested_at); not in the future.")
+    )
+    confirm_not_duplicate = serializers.BooleanField(
+        default=False,
+        help_text=_("Send true after a 409 possible_duplicate when this is another patient."),
+    )
 
 
 class AssignmentOutput(serializers.Serializer):
@@ -34,6 +62,20 @@ class AssignmentOutput(serializers.Serializer):
     member_id = serializers.IntegerField()
     member = serializers.CharField(help_text=_("Full name, else login."))
     assigned_at = serializers.DateTimeField()
+
+
+class AdverseEventOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.ChoiceField(choices=AdverseCategory.choices)
+    category_label = serializers.CharField()
+    code = serializers.CharField()
+    code_label = serializers.CharField()
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    severity_label = serializers.CharField()
+    phase = serializers.ChoiceField(choices=MissionStatus.choices)
+    occurred_at = serializers.DateTimeField()
+    note = serializers.CharField(allow_blank=True)
+    reported_by = serializers.CharField()
 
 
 class MissionOutput(serializers.Serializer):
@@ -76,6 +118,19 @@ class MissionOutput(serializers.Serializer):
         help_text=_("Scores, count of missing inputs, EOLIA status, absolute contraindications; null without a "
                     "referral."),
     )
+    kind = serializers.ChoiceField(choices=MissionKind.choices)
+    kind_label = serializers.CharField()
+    patient_reference = serializers.CharField(allow_blank=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True)
+    outcome_label = serializers.CharField(allow_blank=True)
+    support_mode = serializers.ChoiceField(choices=SupportMode.choices, allow_blank=True)
+    outbound_transport_mode = serializers.ChoiceField(choices=TransportMode.choices, allow_blank=True)
+    return_transport_mode = serializers.ChoiceField(choices=TransportMode.choices, allow_blank=True)
+    review_at = serializers.DateTimeField(allow_null=True)
+    next_phase = serializers.DictField(
+        allow_null=True, help_text=_("The team's next phase from here: {to, label}; null when there is none.")
+    )
+    adverse_events = AdverseEventOutput(many=True)
     travel = serializers.DictField(
         allow_null=True,
         help_text=_("outbound and return estimates, expected_arrival, expected_arrival_basis, remaining_km, "
@@ -90,13 +145,63 @@ class TransitionInput(serializers.Serializer):
     expected_status = serializers.ChoiceField(
         choices=MissionStatus.choices,
         required=False,
-        help_text=_("The status the client believes is current; a mismatch is a 409."),
+        help_text=_("The status the client believes is current; a mismatch is a 409 (a double tap never "
+                    "advances twice)."),
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False,
+        help_text=_("When it happened (a tap queued offline). Not more than TRACKING_CLOCK_SKEW_S in the future, "
+                    "not before the current phase's time."),
+    )
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        required=False,
+        help_text=_("Required to abort (%(aborted)s), to cancel (%(cancelled)s), and on_site → en_route_back "
+                    "(transported_without_ecmo).")
+        % {"aborted": ", ".join(statuses.ABORT_OUTCOMES), "cancelled": ", ".join(statuses.CANCEL_OUTCOMES)},
+    )
+    support_mode = serializers.ChoiceField(
+        choices=SupportMode.choices, required=False, help_text=_("Required at on_ecmo: vv, va or vav.")
+    )
+    transport_mode = serializers.ChoiceField(
+        choices=TransportMode.choices,
+        required=False,
+        help_text=_("Required at each departure (en_route_out, en_route_back): road or helicopter."),
+    )
+    review_at = serializers.DateTimeField(
+        required=False, help_text=_("With advice_given: when the coordinator and the referrer are reminded.")
     )
 
     def validate(self, attrs):
         if attrs["to"] in statuses.REASON_REQUIRED and not attrs.get("reason", "").strip():
             raise serializers.ValidationError({"reason": [_("A reason is required for this change.")]})
         return attrs
+
+
+class UndoInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text=_("Why the last phase tap is taken back."))
+
+
+class CorrectionInput(serializers.Serializer):
+    field = serializers.ChoiceField(choices=[*statuses.TIME_FIELDS, *statuses.CORRECTABLE_CHOICE_FIELDS])
+    value = serializers.CharField(
+        help_text=_("A time in ISO 8601 with offset for a time field; a code for outcome and the modes.")
+    )
+    reason = serializers.CharField(max_length=2000)
+
+
+class AdverseEventInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=AdverseCategory.choices)
+    code = serializers.CharField(
+        max_length=40,
+        help_text="; ".join(f"{category}: {', '.join(codes)}" for category, codes in ADVERSE_EVENT_CODES.items()),
+    )
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    phase = serializers.ChoiceField(
+        choices=MissionStatus.choices, required=False, help_text=_("Defaults to the mission's current phase.")
+    )
+    occurred_at = serializers.DateTimeField(required=False, help_text=_("Defaults to now."))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
 class EventOutput(serializers.Serializer):
@@ -112,7 +217,9 @@ class EventOutput(serializers.Serializer):
     source = serializers.CharField()
     note = serializers.CharField(allow_blank=True)
     payload = serializers.DictField()
-    created_at = serializers.DateTimeField()
+    label = serializers.CharField(help_text=_("What happened, in words (translated)."))
+    occurred_at = serializers.DateTimeField(help_text=_("When it happened (a tap's own time, the first call)."))
+    created_at = serializers.DateTimeField(help_text=_("When it was recorded."))
 
 
 class TransitionOutput(serializers.Serializer):

@@ -16,6 +16,21 @@ urlpatterns = [
         name="api-mission-transitions",
     ),
     path(
+        "api/v1/missions/<int:mission_id>/transitions/undo/",
+        views.MissionUndoApi.as_view(),
+        name="api-mission-undo",
+    ),
+    path(
+        "api/v1/missions/<int:mission_id>/corrections/",
+        views.MissionCorrectionApi.as_view(),
+        name="api-mission-corrections",
+    ),
+    path(
+        "api/v1/missions/<int:mission_id>/adverse-events/",
+        views.MissionAdverseEventsApi.as_view(),
+        name="api-mission-adverse-events",
+    ),
+    path(
         "api/v1/missions/<int:mission_id>/events/", views.MissionEventListApi.as_view(), name="api-mission-events"
     ),
 ]

@@ -93,13 +93,89 @@ class MissionTransitionApi(APIView):
             reason=data.validated_data["reason"],
             expected_status=data.validated_data.get("expected_status"),
             idempotency_key=key,
+            occurred_at=data.validated_data.get("occurred_at"),
+            outcome=data.validated_data.get("outcome", ""),
+            support_mode=data.validated_data.get("support_mode", ""),
+            transport_mode=data.validated_data.get("transport_mode", ""),
+            review_at=data.validated_data.get("review_at"),
         )
-        body = {
-            "mission": _summary(request, result.mission.pk),
-            "event": presenters.event_summary(result.event),
-            "replayed": result.replayed,
-        }
-        return Response(body, headers={"Idempotent-Replayed": "true"} if result.replayed else None)
+        return _transition_answer(request, result)
+
+
+def _transition_answer(request, result) -> Response:
+    body = {
+        "mission": _summary(request, result.mission.pk),
+        "event": presenters.event_summary(result.event),
+        "replayed": result.replayed,
+    }
+    return Response(body, headers={"Idempotent-Replayed": "true"} if result.replayed else None)
+
+
+class MissionUndoApi(APIView):
+    @extend_schema(
+        request=s.UndoInput,
+        responses={200: s.TransitionOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        description="Take back the last phase tap. The member who tapped, within UNDO_WINDOW_S; a coordinator "
+        "until hand-over. The status goes back and a mission.undone event is written; 409 if there is nothing to "
+        "take back.",
+    )
+    def post(self, request, mission_id: int):
+        get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
+        data = s.UndoInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = mission_services.undo_last_phase(
+            mission_id=mission_id,
+            actor=request.user,
+            reason=data.validated_data["reason"],
+            source=event_source(request),
+            idempotency_key=idempotency_key(request),
+        )
+        return _transition_answer(request, result)
+
+
+class MissionCorrectionApi(APIView):
+    @extend_schema(
+        request=s.CorrectionInput,
+        responses={201: s.EventOutput},
+        description="Coordinators correct a phase time (requested_at included), the outcome or a mode. The original "
+        "events stay untouched; a mission.corrected event names old → new.",
+    )
+    def post(self, request, mission_id: int):
+        get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
+        data = s.CorrectionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = mission_services.correct_mission(
+            mission_id=mission_id, actor=request.user, source=event_source(request), **data.validated_data
+        )
+        return Response(presenters.event_summary(event), status=status.HTTP_201_CREATED)
+
+
+class MissionAdverseEventsApi(APIView):
+    @extend_schema(responses=s.AdverseEventOutput(many=True))
+    def get(self, request, mission_id: int):
+        mission = get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
+        return Response(presenters.adverse_event_summaries([mission]).get(mission.pk, []))
+
+    @extend_schema(
+        request=s.AdverseEventInput,
+        responses={201: s.AdverseEventOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        description="Report an adverse event (team members on the mission and coordinators).",
+    )
+    def post(self, request, mission_id: int):
+        mission = get_object_or_404(selectors.missions_visible_to(request.user), pk=mission_id)
+        data = s.AdverseEventInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        adverse = mission_services.record_adverse_event(
+            mission_id=mission_id,
+            actor=request.user,
+            source=event_source(request),
+            idempotency_key=idempotency_key(request),
+            **data.validated_data,
+        )
+        body = next(a for a in presenters.adverse_event_summaries([mission])[mission.pk] if a["id"] == adverse.pk)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class MissionEventsFilter(serializers.Serializer):

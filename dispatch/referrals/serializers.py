@@ -13,7 +13,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from dispatch.decision_support import kpa_to_mmhg, normalise_fio2
-from dispatch.models import Sex, Support
+from dispatch.models import MissionKind, Sex, Support
 from dispatch.referrals import clinical
 from dispatch.referrals.models import Referral, ReferralChange
 from dispatch.roles import display_name
@@ -99,7 +99,17 @@ class ClinicalInput(serializers.Serializer):
 
 
 PATIENT_FIELDS = ("support", "patient_age", "patient_sex", "patient_weight_kg")
-MISSION_FIELDS = (*PATIENT_FIELDS, "referring_hospital", "referring_physician", "callback_phone", "note")
+MISSION_FIELDS = (
+    *PATIENT_FIELDS,
+    "referring_hospital",
+    "referring_physician",
+    "callback_phone",
+    "note",
+    "kind",
+    "patient_reference",
+    "occurred_at",
+    "confirm_not_duplicate",
+)
 
 
 class ReferralCreateInput(ClinicalInput):
@@ -122,6 +132,21 @@ class ReferralCreateInput(ClinicalInput):
     referring_physician = serializers.CharField(max_length=120)
     callback_phone = PhoneNumberField(help_text=_("E.164, e.g. +38641123456."))
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    kind = serializers.ChoiceField(
+        choices=MissionKind.choices,
+        default=MissionKind.PRIMARY,
+        help_text=_("primary: the team cannulates on site; secondary: the patient is already on ECMO."),
+    )
+    patient_reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, default="",
+        help_text=_("Your hospital's own patient reference; never sent by SMS."),
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text=_("Time of the first call (becomes requested_at); not in the future.")
+    )
+    confirm_not_duplicate = serializers.BooleanField(
+        default=False, help_text=_("Send true after a 409 possible_duplicate when this is another patient.")
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         mission = {name: attrs.pop(name) for name in MISSION_FIELDS if name in attrs}
@@ -139,6 +164,10 @@ class ReferralAssessInput(ClinicalInput):
     referring_physician = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     callback_phone = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    kind = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    patient_reference = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    occurred_at = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    confirm_not_duplicate = serializers.BooleanField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         mission = {name: attrs.pop(name, None) for name in MISSION_FIELDS}

@@ -42,10 +42,12 @@ def submit_referral(
     note: str = "",
     receiving_centre: Hospital | None = None,
     source: str,
+    **mission_facts: Any,
 ) -> Referral:
     """Open a mission with its structured referral; the timeline gets the assessment summary.
 
-    Clinical values are canonical (mmHg, FiO2 fraction); None means "not given".
+    Clinical values are canonical (mmHg, FiO2 fraction); None means "not given". `mission_facts`
+    (kind, patient_reference, occurred_at, confirm_not_duplicate) go to `create_mission` as given.
     """
     _check_clinical(clinical_values)
     mission = create_mission(
@@ -60,6 +62,7 @@ def submit_referral(
         callback_phone=callback_phone,
         note=note,
         source=source,
+        **mission_facts,
     )
     mission = Mission.objects.select_for_update().get(pk=mission.pk)
     referral = Referral.objects.create(mission=mission, submitted_by=created_by, **clinical_values)

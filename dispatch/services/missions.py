@@ -3,24 +3,44 @@
 Every function here locks the mission row, checks the actor may act, changes state and
 writes the matching `MissionEvent` in one transaction, then announces the change to the
 feature apps that subscribed (`dispatch.registry`); nothing leaves the building before commit.
+What was recorded is never edited: a correction or an undo is a new event naming old → new.
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from dispatch import registry, roles, statuses
-from dispatch.errors import InvalidTransition, NotAllowed, NotVisible, ValidationFailed
+from dispatch.errors import (
+    Conflict,
+    InvalidTransition,
+    NotAllowed,
+    NotVisible,
+    PossibleDuplicate,
+    ValidationFailed,
+)
 from dispatch.models import (
+    ADVERSE_EVENT_CODES,
+    AdverseCategory,
+    AdverseEvent,
     EventSource,
     Mission,
     MissionEvent,
+    MissionKind,
     MissionStatus,
+    Outcome,
+    Severity,
+    SupportMode,
     TeamRole,
+    TransportMode,
     YearCounter,
 )
 from dispatch.selectors import mission_visible_to
@@ -33,6 +53,12 @@ class TransitionResult:
     mission: Mission
     event: MissionEvent
     replayed: bool = False
+
+
+# Referrals for the same patient within this time (same age, sex and weight) are flagged.
+DUPLICATE_WINDOW = timedelta(hours=6)
+# How far back the first call of a referral may lie.
+MAX_REFERRAL_AGE = timedelta(hours=24)
 
 
 def _next_code() -> str:
@@ -50,6 +76,49 @@ def default_receiving_centre() -> Hospital:
     return centre
 
 
+def _choices_text(values) -> str:
+    return ", ".join(values)
+
+
+def _skew() -> timedelta:
+    return timedelta(seconds=settings.TRACKING_CLOCK_SKEW_S)
+
+
+def _as_time(value: datetime | str | None, field: str) -> datetime | None:
+    """An aware datetime from a datetime or ISO 8601 text; 400 naming `field` otherwise."""
+    if value is None or value == "":
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if parsed is None:
+        raise ValidationFailed({field: [_("Give a date and time in ISO 8601, e.g. 2026-03-01T14:05:00+01:00.")]})
+    if timezone.is_naive(parsed):
+        raise ValidationFailed({field: [_("Give the time with its UTC offset, e.g. +01:00.")]})
+    return parsed
+
+
+def _not_in_future(value: datetime, field: str, now: datetime) -> None:
+    if value > now + _skew():
+        raise ValidationFailed({field: [_("This time is in the future.")]})
+
+
+def possible_duplicates(
+    *, referring_hospital: Hospital, patient_reference: str, patient_age: int, patient_sex: str,
+    patient_weight_kg: Decimal, at: datetime,
+) -> list[Mission]:
+    """Open missions at the same hospital that may be this patient: same reference, or the same
+    age, sex and weight referred within the last six hours."""
+    open_here = Mission.objects.filter(referring_hospital=referring_hospital, status__in=statuses.ACTIVE)
+    same_patient = Q(
+        patient_age=patient_age,
+        patient_sex=patient_sex,
+        patient_weight_kg=patient_weight_kg,
+        requested_at__gte=at - DUPLICATE_WINDOW,
+    )
+    if patient_reference:
+        same_patient |= Q(patient_reference__iexact=patient_reference)
+    return list(open_here.filter(same_patient).order_by("-requested_at")[:5])
+
+
 @transaction.atomic
 def create_mission(
     *,
@@ -64,9 +133,18 @@ def create_mission(
     receiving_centre: Hospital | None = None,
     note: str = "",
     required_roles: list[str] | None = None,
+    kind: str = MissionKind.PRIMARY,
+    patient_reference: str = "",
+    occurred_at: datetime | str | None = None,
+    confirm_not_duplicate: bool = False,
     source: str = EventSource.API,
 ) -> Mission:
-    """Open a referral. Referrers may only refer from their own hospital."""
+    """Open a referral. Referrers may only refer from their own hospital.
+
+    `occurred_at` is the first call, which often comes before the form is typed: it becomes
+    `requested_at`, where every interval starts. A referral that looks like an open mission for
+    the same patient is refused (409 `possible_duplicate`) until the caller confirms it is not.
+    """
     if roles.is_referrer(created_by) and not roles.is_coordinator(created_by):
         if roles.referrer_hospital_id(created_by) != referring_hospital.pk:
             raise NotAllowed(_("You can only refer patients from your own hospital."))
@@ -80,17 +158,43 @@ def create_mission(
         raise ValidationFailed(
             {"referring_hospital": [_("The referring hospital cannot be the receiving centre.")]}
         )
+    if kind not in MissionKind.values:
+        raise ValidationFailed({"kind": [_("Choose one of: %s.") % _choices_text(MissionKind.values)]})
     required_roles = list(required_roles or settings.DEFAULT_REQUIRED_TEAM_ROLES)
     unknown = sorted(set(required_roles) - set(TeamRole.values))
     if unknown:
         raise ValidationFailed({"required_roles": [_("Unknown team role: %s") % ", ".join(unknown)]})
 
     now = timezone.now()
+    requested_at = _as_time(occurred_at, "occurred_at") or now
+    _not_in_future(requested_at, "occurred_at", now)
+    if requested_at < now - MAX_REFERRAL_AGE:
+        raise ValidationFailed({"occurred_at": [_("The first call must lie within the last 24 hours.")]})
+    requested_at = min(requested_at, now)
+    patient_reference = (patient_reference or "").strip()
+    if not confirm_not_duplicate:
+        duplicates = possible_duplicates(
+            referring_hospital=referring_hospital,
+            patient_reference=patient_reference,
+            patient_age=patient_age,
+            patient_sex=patient_sex,
+            patient_weight_kg=patient_weight_kg,
+            at=requested_at,
+        )
+        if duplicates:
+            raise PossibleDuplicate(
+                _("This patient may already have an open mission: %s. Open it, or confirm this is another patient.")
+                % ", ".join(m.code for m in duplicates),
+                duplicates=[{"id": m.pk, "code": m.code, "status": m.status} for m in duplicates],
+            )
+
     mission = Mission.objects.create(
         code=_next_code(),
         referring_hospital=referring_hospital,
         receiving_centre=receiving_centre,
         support=support,
+        kind=kind,
+        patient_reference=patient_reference,
         patient_age=patient_age,
         patient_sex=patient_sex,
         patient_weight_kg=patient_weight_kg,
@@ -100,7 +204,8 @@ def create_mission(
         required_roles=required_roles,
         created_by=created_by,
         status=MissionStatus.REQUESTED,
-        status_changed_at=now,
+        requested_at=requested_at,
+        status_changed_at=requested_at,
     )
     record_event(
         mission=mission,
@@ -109,7 +214,13 @@ def create_mission(
         actor=created_by,
         source=source,
         note=note,
-        payload={"support": support, "referring_hospital": referring_hospital.code},
+        occurred_at=requested_at,
+        payload={
+            "support": support,
+            "kind": kind,
+            "referring_hospital": referring_hospital.code,
+            **({"confirmed_not_duplicate": True} if confirm_not_duplicate else {}),
+        },
     )
     return mission
 
@@ -145,6 +256,16 @@ def _replay(actor, idempotency_key: str | None, *, mission_id: int, to_status: s
     return TransitionResult(mission=event.mission, event=event, replayed=True) if event else None
 
 
+@dataclass(frozen=True)
+class PhaseFacts:
+    """What a change records besides the new status: the clinic's facts of that moment."""
+
+    outcome: str = ""
+    support_mode: str = ""
+    transport_mode: str = ""
+    review_at: datetime | str | None = None
+
+
 def transition_mission(
     *,
     mission_id: int,
@@ -156,15 +277,22 @@ def transition_mission(
     expected_status: str | None = None,
     idempotency_key: str | None = None,
     payload: dict | None = None,
+    occurred_at: datetime | str | None = None,
+    outcome: str = "",
+    support_mode: str = "",
+    transport_mode: str = "",
+    review_at: datetime | str | None = None,
 ) -> TransitionResult:
     """Move a mission to its next phase.
 
     A retried request with the same idempotency key returns the first result instead of
-    failing, so a phone that lost its answer can safely send the tap again.
+    failing, so a phone that lost its answer can safely send the tap again. `occurred_at` is
+    when it happened (a tap queued offline); the event keeps it beside its own commit time.
     """
     replay = _replay(actor, idempotency_key, mission_id=mission_id, to_status=to_status)
     if replay is not None:
         return replay
+    facts = PhaseFacts(outcome=outcome, support_mode=support_mode, transport_mode=transport_mode, review_at=review_at)
     try:
         return _transition(
             mission_id=mission_id,
@@ -176,6 +304,8 @@ def transition_mission(
             expected_status=expected_status,
             idempotency_key=idempotency_key,
             payload=payload,
+            occurred_at=occurred_at,
+            facts=facts,
         )
     except IntegrityError:
         # Same key raced with itself: the other request won, answer with its result.
@@ -183,6 +313,84 @@ def transition_mission(
         if replay is None:
             raise
         return replay
+
+
+def _lock_visible(actor, mission_id: int) -> Mission:
+    if actor is not None and not mission_visible_to(actor, mission_id):
+        raise NotVisible(_("Mission not found."))
+    try:
+        return Mission.objects.select_for_update().get(pk=mission_id)
+    except Mission.DoesNotExist:
+        raise NotVisible(_("Mission not found.")) from None
+
+
+def _phase_facts(mission: Mission, current: str, to_status: str, facts: PhaseFacts, now: datetime) -> dict[str, Any]:
+    """Check the facts this change must or may carry; returns the mission fields to set. 400 per field."""
+    errors: dict[str, list[str]] = {}
+    fields: dict[str, Any] = {}
+    wanted = statuses.outcomes_for(current, to_status)
+    if wanted:
+        if facts.outcome not in wanted:
+            errors["outcome"] = [_("Required: one of %s.") % _choices_text(wanted)]
+        else:
+            fields["outcome"] = facts.outcome
+    elif facts.outcome:
+        errors["outcome"] = [_("This change takes no outcome.")]
+    if to_status in statuses.SUPPORT_MODE_REQUIRED:
+        if facts.support_mode not in SupportMode.values:
+            errors["support_mode"] = [_("Required: one of %s.") % _choices_text(SupportMode.values)]
+        else:
+            fields["support_mode"] = facts.support_mode
+    elif facts.support_mode:
+        errors["support_mode"] = [_("Record the support mode when ECMO flow is established.")]
+    mode_field = statuses.TRANSPORT_MODE_FIELDS.get(to_status)
+    if mode_field:
+        if facts.transport_mode not in TransportMode.values:
+            errors["transport_mode"] = [_("Required: one of %s.") % _choices_text(TransportMode.values)]
+        else:
+            fields[mode_field] = facts.transport_mode
+    elif facts.transport_mode:
+        errors["transport_mode"] = [_("Record the transport mode at a departure.")]
+    if facts.review_at:
+        review_at = _as_time(facts.review_at, "review_at")
+        if to_status != MissionStatus.ADVICE_GIVEN:
+            errors["review_at"] = [_("A review time goes with advice only.")]
+        elif review_at is not None and review_at <= now:
+            errors["review_at"] = [_("The review time must be in the future.")]
+        else:
+            fields["review_at"] = review_at
+    if errors:
+        raise ValidationFailed(errors)
+    if to_status == MissionStatus.COMPLETED and not mission.outcome:
+        fields["outcome"] = derived_outcome(mission)
+    return fields
+
+
+def derived_outcome(mission: Mission) -> str:
+    """The outcome of a mission handed over at the centre, from the path it took."""
+    if mission.outcome:
+        return mission.outcome
+    if mission.team_activated_at is None:
+        return Outcome.TRANSPORTED_CONVENTIONALLY
+    if mission.kind == MissionKind.SECONDARY:
+        return Outcome.TRANSFERRED_ON_ECMO
+    if mission.flow_established_at or mission.cannulation_started_at:
+        return Outcome.CANNULATED_TRANSPORTED
+    return Outcome.TRANSPORTED_WITHOUT_ECMO
+
+
+def _phase_time(occurred_at: datetime | str | None, mission: Mission, now: datetime) -> datetime:
+    """When the change happened: `occurred_at` if given (not in the future, not before the phase it ends)."""
+    at = _as_time(occurred_at, "occurred_at")
+    if at is None:
+        return now
+    _not_in_future(at, "occurred_at", now)
+    previous = mission.status_changed_at or mission.requested_at
+    if previous is not None and at < previous:
+        raise ValidationFailed(
+            {"occurred_at": [_("This is before the previous phase (%s).") % timezone.localtime(previous).isoformat()]}
+        )
+    return min(at, now)
 
 
 @transaction.atomic
@@ -197,18 +405,15 @@ def _transition(
     expected_status: str | None,
     idempotency_key: str | None,
     payload: dict | None,
+    occurred_at: datetime | str | None,
+    facts: PhaseFacts,
 ) -> TransitionResult:
     if to_status not in MissionStatus.values:
         raise ValidationFailed({"to": [_("Unknown status “%s”.") % to_status]})
-    if actor is not None and not mission_visible_to(actor, mission_id):
-        raise NotVisible(_("Mission not found."))
-    try:
-        mission = Mission.objects.select_for_update().get(pk=mission_id)
-    except Mission.DoesNotExist:
-        raise NotVisible(_("Mission not found.")) from None
+    mission = _lock_visible(actor, mission_id)
 
     current = mission.status
-    allowed = statuses.allowed_next(current)
+    allowed = statuses.allowed_next(current, mission.kind)
     if expected_status and expected_status != current:
         raise InvalidTransition(
             _("The mission is now “%(current)s”, not “%(expected)s”.")
@@ -228,17 +433,31 @@ def _transition(
         raise ValidationFailed({"reason": [_("A reason is required to set “%s”.") % to_status]})
 
     now = timezone.now()
+    at = _phase_time(occurred_at, mission, now)
+    recorded = _phase_facts(mission, current, to_status, facts, now)
     mission.status = to_status
-    mission.status_changed_at = now
+    mission.status_changed_at = at
     changed = ["status", "status_changed_at", "updated_at"]
-    for field in statuses.PHASE_TIMESTAMPS.get(to_status, ()):
-        setattr(mission, field, now)
+    reopening = current == MissionStatus.ADVICE_GIVEN and to_status == MissionStatus.UNDER_REVIEW
+    if reopening:
+        # The same mission, reviewed again: the first review's time stays, it is no longer closed.
+        mission.closed_at, mission.review_at = None, None
+        changed += ["closed_at", "review_at"]
+    else:
+        for field in statuses.PHASE_TIMESTAMPS.get(to_status, ()):
+            setattr(mission, field, at)
+            changed.append(field)
+    for field, value in recorded.items():
+        setattr(mission, field, value)
         changed.append(field)
     if reason:
         mission.close_reason = reason
         changed.append("close_reason")
-    mission.save(update_fields=changed)
+    mission.save(update_fields=list(dict.fromkeys(changed)))
 
+    facts_payload = {
+        name: (value.isoformat() if isinstance(value, datetime) else value) for name, value in recorded.items()
+    }
     event = record_event(
         mission=mission,
         kind="mission.status_changed",
@@ -247,8 +466,249 @@ def _transition(
         actor=actor,
         source=source,
         note="\n".join(part for part in (reason, note.strip()) if part),
-        payload={**(payload or {}), **({"reason": reason} if reason else {})},
+        payload={**(payload or {}), **facts_payload, **({"reason": reason} if reason else {})},
         idempotency_key=idempotency_key or None,
+        occurred_at=at,
     )
     registry.announce_transition(mission=mission, event=event)
     return TransitionResult(mission=mission, event=event)
+
+
+# --- taking back a tap, correcting the record ------------------------------------------------
+
+
+def _last_phase_event(mission: Mission) -> MissionEvent | None:
+    """The status change that brought the mission to its current status (after any undo)."""
+    return (
+        mission.events.filter(kind="mission.status_changed", to_status=mission.status)
+        .order_by("-sequence")
+        .first()
+    )
+
+
+@transaction.atomic
+def undo_last_phase(
+    *, mission_id: int, actor, reason: str, source: str, idempotency_key: str | None = None
+) -> TransitionResult:
+    """Take back the last phase tap (a double tap, a wrong button): the status goes back and a
+    `mission.undone` event names what was undone; the tap's own event stays as it was.
+
+    The member who tapped may undo within UNDO_WINDOW_S; a coordinator at any time before hand-over.
+    """
+    earlier = earlier_answer(
+        actor=actor,
+        idempotency_key=idempotency_key,
+        same_request=lambda e: (e.kind, e.mission_id) == ("mission.undone", mission_id),
+    )
+    if earlier is not None:
+        return TransitionResult(mission=earlier.mission, event=earlier, replayed=True)
+    mission = _lock_visible(actor, mission_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [_("Say why the last step is taken back.")]})
+    tap = _last_phase_event(mission) if mission.status in statuses.UNDOABLE else None
+    if tap is None:
+        raise Conflict(
+            _("There is no phase to take back: the mission is “%s”.") % MissionStatus(mission.status).label,
+            current_status=mission.status,
+        )
+    now = timezone.now()
+    if not roles.is_coordinator(actor):
+        if tap.actor_id != getattr(actor, "pk", None):
+            raise NotAllowed(_("Only the person who recorded this step, or a coordinator, can take it back."))
+        if (now - tap.created_at).total_seconds() > settings.UNDO_WINDOW_S:
+            raise NotAllowed(
+                _("It is too late to take this back yourself (%d s); ask a coordinator.") % settings.UNDO_WINDOW_S
+            )
+    undone, back = mission.status, tap.from_status
+    cleared = {field: getattr(mission, field) for field in statuses.PHASE_TIMESTAMPS.get(undone, ())}
+    mode_field = statuses.TRANSPORT_MODE_FIELDS.get(undone)
+    if mode_field:
+        cleared[mode_field] = getattr(mission, mode_field)
+    if undone in statuses.SUPPORT_MODE_REQUIRED:
+        cleared["support_mode"] = mission.support_mode
+    if "outcome" in tap.payload:
+        cleared["outcome"] = mission.outcome
+    for field, value in cleared.items():
+        setattr(mission, field, "" if isinstance(value, str) else None)
+    mission.status = back
+    mission.status_changed_at = _since(mission, back) or mission.requested_at
+    mission.save(update_fields=["status", "status_changed_at", "updated_at", *cleared])
+    event = record_event(
+        mission=mission,
+        kind="mission.undone",
+        from_status=undone,
+        to_status=back,
+        actor=actor,
+        source=source,
+        note=reason,
+        payload={
+            "undone_sequence": tap.sequence,
+            "reason": reason,
+            "cleared": {f: (v.isoformat() if isinstance(v, datetime) else v) for f, v in cleared.items()},
+        },
+        idempotency_key=idempotency_key or None,
+    )
+    return TransitionResult(mission=mission, event=event)
+
+
+def _since(mission: Mission, status: str) -> datetime | None:
+    """When the mission entered `status` (its phase time), for the board's "in this phase since"."""
+    fields = [f for f in statuses.PHASE_TIMESTAMPS.get(status, ()) if f not in ("decided_at", "closed_at")]
+    fields = fields or list(statuses.PHASE_TIMESTAMPS.get(status, ()))
+    for field in fields:
+        value = getattr(mission, field)
+        if value is not None:
+            return value
+    return None
+
+
+def _corrected_value(field: str, value: Any, now: datetime):
+    if field in statuses.TIME_FIELDS:
+        at = _as_time(value, "value")
+        if at is None:
+            raise ValidationFailed({"value": [_("Give the corrected time.")]})
+        _not_in_future(at, "value", now)
+        return at
+    choices = {
+        "outcome": Outcome.values,
+        "support_mode": SupportMode.values,
+        "outbound_transport_mode": TransportMode.values,
+        "return_transport_mode": TransportMode.values,
+    }[field]
+    if value not in choices:
+        raise ValidationFailed({"value": [_("Choose one of: %s.") % _choices_text(choices)]})
+    return value
+
+
+@transaction.atomic
+def correct_mission(*, mission_id: int, actor, field: str, value: Any, reason: str, source: str) -> MissionEvent:
+    """A coordinator corrects a recorded time or fact; the original events stay as they were, and a
+    `mission.corrected` event names the field, old → new and why."""
+    mission = _lock_visible(actor, mission_id)
+    if not roles.is_coordinator(actor):
+        raise NotAllowed(_("Only coordinators can correct a mission's record."))
+    correctable = (*statuses.TIME_FIELDS, *statuses.CORRECTABLE_CHOICE_FIELDS)
+    if field not in correctable:
+        raise ValidationFailed({"field": [_("Choose one of: %s.") % _choices_text(correctable)]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [_("Say why the record is corrected.")]})
+    now = timezone.now()
+    new = _corrected_value(field, value, now)
+    old = getattr(mission, field)
+    if old == new:
+        raise ValidationFailed({"value": [_("This is already the recorded value.")]})
+    if field in statuses.TIME_FIELDS:
+        if old is None:
+            raise ValidationFailed({"field": [_("This phase never happened; it has no time to correct.")]})
+        _check_time_order(mission, field, new)
+    setattr(mission, field, new)
+    changed = [field, "updated_at"]
+    if field in statuses.TIME_FIELDS and _since(mission, mission.status) is not None:
+        mission.status_changed_at = _since(mission, mission.status)
+        changed.append("status_changed_at")
+    mission.save(update_fields=changed)
+
+    def text(v):
+        return v.isoformat() if isinstance(v, datetime) else v
+
+    return record_event(
+        mission=mission,
+        kind="mission.corrected",
+        actor=actor,
+        source=source,
+        note=reason,
+        payload={"field": field, "old": text(old), "new": text(new), "reason": reason},
+    )
+
+
+def _check_time_order(mission: Mission, field: str, new: datetime) -> None:
+    """The corrected time keeps the phases in order: after every earlier one, before every later one."""
+    index = statuses.TIME_FIELDS.index(field)
+    for other in statuses.TIME_FIELDS[:index]:
+        value = getattr(mission, other)
+        if value is not None and new < value:
+            raise ValidationFailed({"value": [_("This is before %s.") % other]})
+    for other in statuses.TIME_FIELDS[index + 1:]:
+        value = getattr(mission, other)
+        if value is not None and new > value:
+            raise ValidationFailed({"value": [_("This is after %s.") % other]})
+
+
+# --- adverse events ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_adverse_event(
+    *,
+    mission_id: int,
+    actor,
+    category: str,
+    code: str,
+    severity: str,
+    source: str,
+    phase: str | None = None,
+    occurred_at: datetime | str | None = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> AdverseEvent:
+    """Something went wrong during the mission: kept for the quality record, never edited.
+
+    Team members on the mission and coordinators may report; `phase` defaults to the current one.
+    """
+    earlier = earlier_answer(
+        actor=actor,
+        idempotency_key=idempotency_key,
+        same_request=lambda e: (e.kind, e.mission_id) == ("adverse_event.recorded", mission_id),
+    )
+    if earlier is not None:
+        return earlier.adverse_event
+    mission = _lock_visible(actor, mission_id)
+    on_team = mission.assignments.filter(member=actor).exists()
+    if not (roles.is_coordinator(actor) or (roles.is_team_member(actor) and on_team)):
+        raise NotAllowed(_("Only the mission's team and coordinators can report adverse events."))
+    errors: dict[str, list[str]] = {}
+    if category not in AdverseCategory.values:
+        errors["category"] = [_("Choose one of: %s.") % _choices_text(AdverseCategory.values)]
+    elif code not in ADVERSE_EVENT_CODES[category]:
+        errors["code"] = [_("For %(category)s choose one of: %(codes)s.")
+                          % {"category": category, "codes": _choices_text(ADVERSE_EVENT_CODES[category])}]
+    if severity not in Severity.values:
+        errors["severity"] = [_("Choose one of: %s.") % _choices_text(Severity.values)]
+    phase = phase or mission.status
+    if phase not in MissionStatus.values:
+        errors["phase"] = [_("Choose one of: %s.") % _choices_text(MissionStatus.values)]
+    now = timezone.now()
+    try:
+        at = _as_time(occurred_at, "occurred_at") or now
+        _not_in_future(at, "occurred_at", now)
+        if at < mission.requested_at:
+            errors["occurred_at"] = [_("This is before the referral.")]
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    at = min(at, now)
+    note = (note or "").strip()
+    event = record_event(
+        mission=mission,
+        kind="adverse_event.recorded",
+        actor=actor,
+        source=source,
+        note=note,
+        occurred_at=at,
+        payload={"category": category, "code": code, "severity": severity, "phase": phase},
+        idempotency_key=idempotency_key or None,
+    )
+    return AdverseEvent.objects.create(
+        mission=mission,
+        category=category,
+        code=code,
+        severity=severity,
+        phase=phase,
+        occurred_at=at,
+        note=note,
+        reported_by=actor,
+        event=event,
+    )

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from dispatch import registry
 from dispatch.errors import Conflict
@@ -31,6 +32,7 @@ def record_event(
     note: str = "",
     payload: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
+    occurred_at=None,
 ) -> MissionEvent:
     """Append an event; timeline listeners (the live streams) publish it after commit.
 
@@ -50,6 +52,7 @@ def record_event(
         note=note,
         payload=payload or {},
         idempotency_key=idempotency_key,
+        occurred_at=occurred_at or timezone.now(),
     )
     registry.announce_event(event)
     return event

@@ -41,9 +41,11 @@ def minutes_after_departure(estimate: dict) -> float | None:
     return max(0.0, estimate["duration_min"] - handling)
 
 
-def _planned_estimate(travel: dict) -> dict:
-    """The mode the arrival is counted with: the recommended one, else road."""
-    return travel["estimates"].get(travel["recommended"] or ROAD) or travel["estimates"][ROAD]
+def _planned_estimate(travel: dict, used_mode: str = "") -> dict:
+    """The mode the arrival is counted with: the one the team reported at departure, else the
+    recommended one, else road."""
+    estimates = travel["estimates"]
+    return estimates.get(used_mode) or estimates.get(travel["recommended"] or ROAD) or estimates[ROAD]
 
 
 def latest_positions(missions: list[Mission]) -> dict[int, Position]:
@@ -73,9 +75,10 @@ def mission_travel(mission: Mission) -> dict:
     """Outbound and return estimates of a mission and, while travelling, the expected arrival.
 
     Expected arrival, ``en_route_out``: the latest position of this leg if there is one
-    (basis "position"), else ``departed_at`` + the recommended (else road) mode's minutes after
-    departure (basis "estimate"); ``en_route_back`` likewise from ``departed_with_patient_at``.
-    Other phases: None. Never contains coordinates, so it is safe for every mission audience.
+    (basis "position"), else ``departed_at`` + the minutes after departure of the mode the team
+    reported (else the recommended one, else road; basis "estimate"); ``en_route_back`` likewise
+    from ``departed_with_patient_at``. ``conventional_transfer``: the decision + the whole road
+    estimate (basis "decision"). Other phases: None. Never contains coordinates, so it is safe for every mission audience.
     """
     return missions_travel([mission])[mission.pk]
 
@@ -93,13 +96,22 @@ def _mission_travel(mission: Mission, *, model: matrix.Model, position: Position
         "remaining_km": None,
         "phase": mission.status,
     }
+    if mission.status == MissionStatus.CONVENTIONAL_TRANSFER:
+        # The referring hospital moves the patient by road; counted from the decision, handling included.
+        road = back["estimates"].get(ROAD) or {}
+        if mission.decided_at is not None and road.get("available") and road.get("duration_min") is not None:
+            result |= {
+                "expected_arrival": (mission.decided_at + timedelta(minutes=road["duration_min"])).isoformat(),
+                "expected_arrival_basis": "decision",
+            }
+        return result
     legs = {
-        MissionStatus.EN_ROUTE_OUT: (outbound, mission.departed_at),
-        MissionStatus.EN_ROUTE_BACK: (back, mission.departed_with_patient_at),
+        MissionStatus.EN_ROUTE_OUT: (outbound, mission.departed_at, mission.outbound_transport_mode),
+        MissionStatus.EN_ROUTE_BACK: (back, mission.departed_with_patient_at, mission.return_transport_mode),
     }
     if mission.status not in legs:
         return result
-    travel, departed = legs[mission.status]
+    travel, departed, used_mode = legs[mission.status]
     if position is not None:
         result |= {
             "expected_arrival": position.expected_arrival_at.isoformat(),
@@ -107,7 +119,7 @@ def _mission_travel(mission: Mission, *, model: matrix.Model, position: Position
             "remaining_km": round(position.remaining_km),
         }
         return result
-    minutes = minutes_after_departure(_planned_estimate(travel))
+    minutes = minutes_after_departure(_planned_estimate(travel, used_mode))
     if departed is not None and minutes is not None:
         result |= {
             "expected_arrival": (departed + timedelta(minutes=minutes)).isoformat(),
