@@ -9,7 +9,47 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from dispatch import presenters, roles, selectors, statuses
-from dispatch.models import MissionStatus, TeamRole
+from dispatch.models import (
+    ADVERSE_EVENT_CODES,
+    AdverseCategory,
+    MissionKind,
+    MissionStatus,
+    Outcome,
+    Severity,
+    SupportMode,
+    TeamRole,
+    TransportMode,
+)
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def vocabulary() -> dict:
+    """The clinic's codes and their words, for the page scripts (what a change must name, and how)."""
+    return {
+        "outcomeLabels": _labels(Outcome),
+        # Per target status (and the bedside edge), the outcome codes a change must name.
+        "outcomesFor": {
+            **{status: list(codes) for status, codes in statuses.OUTCOME_REQUIRED.items()},
+            **{f"{frm}>{to}": list(codes) for (frm, to), codes in statuses.EDGE_OUTCOMES.items()},
+        },
+        "supportModeRequired": sorted(statuses.SUPPORT_MODE_REQUIRED),
+        "supportModeLabels": _labels(SupportMode),
+        "transportModeAt": sorted(statuses.TRANSPORT_MODE_FIELDS),
+        "transportModeLabels": _labels(TransportMode),
+        "kindLabels": _labels(MissionKind),
+        "adverseCategoryLabels": _labels(AdverseCategory),
+        "adverseCodes": {
+            category: {code: str(label) for code, label in codes.items()}
+            for category, codes in ADVERSE_EVENT_CODES.items()
+        },
+        "severityLabels": _labels(Severity),
+        "undoable": sorted(statuses.UNDOABLE),
+        "undoWindowS": settings.UNDO_WINDOW_S,
+        "correctable": [*statuses.TIME_FIELDS, *statuses.CORRECTABLE_CHOICE_FIELDS],
+    }
 
 
 def _live_config(*, stream: str, **extra) -> dict:
@@ -24,6 +64,8 @@ def _live_config(*, stream: str, **extra) -> dict:
         "statusLabels": {value: str(label) for value, label in MissionStatus.choices},
         "roleLabels": {value: str(label) for value, label in TeamRole.choices},
         "terminal": sorted(statuses.TERMINAL),
+        "closed": sorted(statuses.CLOSED),
+        **vocabulary(),
         **extra,
     }
 
@@ -125,7 +167,11 @@ def team(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     live = _live_config(
         stream="",
-        nextPhase={status: {"to": to, "label": str(label)} for status, (to, label) in statuses.TEAM_NEXT_PHASE.items()},
+        # Per mission kind; each mission summary also carries its own `next_phase`.
+        nextPhase={
+            kind: {status: {"to": to, "label": str(label)} for status, (to, label) in steps.items()}
+            for kind, steps in ((k, statuses.team_next_phase(k)) for k in MissionKind.values)
+        },
         trackedPhases=sorted(statuses.TRACKED_PHASES),
         userId=request.user.pk,
     )
