@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import prefetch_related_objects
@@ -45,7 +45,8 @@ PHASE_FIELDS: tuple[str, ...] = tuple(f.name for f in Mission._meta.concrete_fie
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """ISO 8601 in UTC, whatever offset the value arrived with, so equal times read the same."""
+    return value.astimezone(UTC).isoformat() if value else None
 
 
 def hospital_brief(hospital) -> dict[str, Any]:

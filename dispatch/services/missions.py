@@ -440,11 +440,11 @@ def _transition(
     changed = ["status", "status_changed_at", "updated_at"]
     reopening = current == MissionStatus.ADVICE_GIVEN and to_status == MissionStatus.UNDER_REVIEW
     if reopening:
-        # The same mission, reviewed again: the first review's time stays, it is no longer closed.
+        # The same mission, reviewed again: it is no longer closed, the first review's time stays.
         mission.closed_at, mission.review_at = None, None
         changed += ["closed_at", "review_at"]
-    else:
-        for field in statuses.PHASE_TIMESTAMPS.get(to_status, ()):
+    for field in statuses.PHASE_TIMESTAMPS.get(to_status, ()):
+        if not (reopening and getattr(mission, field) is not None):
             setattr(mission, field, at)
             changed.append(field)
     for field, value in recorded.items():

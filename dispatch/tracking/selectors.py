@@ -45,7 +45,10 @@ def _planned_estimate(travel: dict, used_mode: str = "") -> dict:
     """The mode the arrival is counted with: the one the team reported at departure, else the
     recommended one, else road."""
     estimates = travel["estimates"]
-    return estimates.get(used_mode) or estimates.get(travel["recommended"] or ROAD) or estimates[ROAD]
+    reported = estimates.get(used_mode)
+    if reported and reported.get("available"):
+        return reported
+    return estimates.get(travel["recommended"] or ROAD) or estimates[ROAD]
 
 
 def latest_positions(missions: list[Mission]) -> dict[int, Position]:
@@ -78,7 +81,8 @@ def mission_travel(mission: Mission) -> dict:
     (basis "position"), else ``departed_at`` + the minutes after departure of the mode the team
     reported (else the recommended one, else road; basis "estimate"); ``en_route_back`` likewise
     from ``departed_with_patient_at``. ``conventional_transfer``: the decision + the whole road
-    estimate (basis "decision"). Other phases: None. Never contains coordinates, so it is safe for every mission audience.
+    estimate (basis "decision"). Other phases: None. Never contains coordinates, so it is safe
+    for every mission audience.
     """
     return missions_travel([mission])[mission.pk]
 

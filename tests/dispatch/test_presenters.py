@@ -37,7 +37,7 @@ def test_phase_times_hold_the_request_and_every_stamped_phase():
 
     times = presenters.mission_summary(mission)["phase_times"]
 
-    assert times["requested_at"] == mission.created_at.isoformat()
+    assert times["requested_at"] == mission.requested_at.isoformat()
     assert {"review_started_at", "departed_at", "flow_established_at", "handed_over_at", "closed_at"} < set(times)
 
 

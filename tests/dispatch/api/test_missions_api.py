@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from dispatch.models import MissionEvent, MissionStatus
 from tests.support import factories
+from tests.support.missions import transition_body
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_permission_matrix(kind, endpoint, expected, client_for):
     else:
         response = client.post(
             f"/api/v1/missions/{mission.pk}/transitions/",
-            {"to": "aborted", "reason": "patient died before cannulation"},
+            {"to": "aborted", "reason": "patient died before cannulation", "outcome": "died_before_team_arrival"},
             format="json",
         )
 
@@ -300,8 +301,9 @@ def test_retried_tap_with_same_idempotency_key_advances_once(team_member, team_m
     factories.assign(mission, team_member)
     url = f"/api/v1/missions/{mission.pk}/transitions/"
 
-    first = team_member_api.post(url, {"to": "en_route_out"}, format="json", HTTP_IDEMPOTENCY_KEY="tap-42")
-    second = team_member_api.post(url, {"to": "en_route_out"}, format="json", HTTP_IDEMPOTENCY_KEY="tap-42")
+    body = transition_body("team_ready", "en_route_out")
+    first = team_member_api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="tap-42")
+    second = team_member_api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="tap-42")
 
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.data["replayed"] is True
@@ -330,10 +332,13 @@ def test_mission_walk_from_request_to_hand_over(referrer_api, coordinator_api, t
     mission_id = created.data["id"]
     factories.assign(factories.MissionFactory._meta.model.objects.get(pk=mission_id), team_member)
 
+    current = "requested"
     for who, to in WALK:
         client = coordinator_api if who == "coordinator" else team_member_api
-        response = client.post(f"/api/v1/missions/{mission_id}/transitions/", {"to": to}, format="json")
+        body = transition_body(current, to)
+        response = client.post(f"/api/v1/missions/{mission_id}/transitions/", body, format="json")
         assert response.status_code == 200, (to, response.data)
+        current = to
 
     detail = referrer_api.get(f"/api/v1/missions/{mission_id}/").data
     events = referrer_api.get(f"/api/v1/missions/{mission_id}/events/").data
@@ -399,7 +404,7 @@ def test_a_transition_through_the_api_stays_within_its_query_budget(coordinator_
     # Roles, visibility, the locked change and its event, then the summary (team, coverage, referral).
     with django_assert_max_num_queries(19):
         response = coordinator_api.post(
-            f"/api/v1/missions/{mission.pk}/transitions/", {"to": "en_route_out"}, format="json"
+            f"/api/v1/missions/{mission.pk}/transitions/", transition_body("team_ready", "en_route_out"), format="json"
         )
 
     assert response.status_code == 200, response.data

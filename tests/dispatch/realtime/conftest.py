@@ -7,8 +7,9 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 from config.asgi import application
-from dispatch.models import EventSource
+from dispatch.models import EventSource, Mission
 from dispatch.services.missions import transition_mission
+from tests.support.missions import facts_for
 
 TIMEOUT = 3
 
@@ -55,5 +56,7 @@ async def close_code(communicator: WebsocketCommunicator) -> int:
 
 @sync_to_async
 def move(mission, to_status: str, actor, **kwargs):
-    """A committed transition (the broadcast goes out on commit, as in production)."""
+    """A committed transition (the broadcast goes out on commit, as in production), with the facts it needs."""
+    current = Mission.objects.values_list("status", flat=True).get(pk=mission.pk)
+    kwargs = {**facts_for(current, to_status), **kwargs}
     return transition_mission(mission_id=mission.pk, to_status=to_status, actor=actor, source=EventSource.API, **kwargs)

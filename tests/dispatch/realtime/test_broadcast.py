@@ -5,17 +5,20 @@ from unittest import mock
 import pytest
 
 from dispatch.errors import InvalidTransition
-from dispatch.models import EventSource, MissionStatus, TeamRole
+from dispatch.models import EventSource, Mission, MissionStatus, TeamRole
 from dispatch.realtime.broadcast import BOARD_GROUP, mission_group
 from dispatch.services.missions import transition_mission
 from tests.support import factories
 from tests.support.live import capture_live_messages
+from tests.support.missions import facts_for
 
 pytestmark = pytest.mark.django_db
 S = MissionStatus
 
 
 def _move(mission, to_status, actor, **kwargs):
+    current = Mission.objects.values_list("status", flat=True).get(pk=mission.pk)
+    kwargs = {**facts_for(current, to_status), **kwargs}
     return transition_mission(mission_id=mission.pk, to_status=to_status, actor=actor, source=EventSource.API, **kwargs)
 
 

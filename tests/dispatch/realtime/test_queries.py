@@ -53,7 +53,8 @@ def test_building_one_broadcast_stays_within_its_budget(coordinator, django_asse
     mission = factories.MissionFactory(status=S.TEAM_READY)
     factories.assign(mission, factories.make_team_member())
     event = transition_mission(
-        mission_id=mission.pk, to_status=S.EN_ROUTE_OUT, actor=coordinator, source=EventSource.API
+        mission_id=mission.pk, to_status=S.EN_ROUTE_OUT, actor=coordinator, source=EventSource.API,
+        transport_mode="road",
     ).event
 
     # The event with mission and hospitals, the team, role coverage (4), the referral, travel (2).

@@ -5,25 +5,45 @@ from django.db import DatabaseError, connection, transaction
 
 from dispatch import statuses
 from dispatch.errors import InvalidTransition, NotAllowed, NotVisible, ValidationFailed
-from dispatch.models import AppendOnlyError, EventSource, Mission, MissionEvent, MissionStatus, Sex, Support
+from dispatch.models import (
+    AppendOnlyError,
+    EventSource,
+    Mission,
+    MissionEvent,
+    MissionKind,
+    MissionStatus,
+    Outcome,
+    Sex,
+    Support,
+)
 from dispatch.services.missions import create_mission, transition_mission
 from tests.support import factories
+from tests.support.missions import facts_for
 
 ALL = list(MissionStatus.values)
-PAIRS = [(a, b) for a in ALL for b in ALL]
-LEGAL = [(a, b) for a, b in PAIRS if b in statuses.allowed_next(a)]
-ILLEGAL = [(a, b) for a, b in PAIRS if b not in statuses.allowed_next(a)]
+KINDS = list(MissionKind.values)
+CASES = [(k, a, b) for k in KINDS for a in ALL for b in ALL]
+LEGAL = [(k, a, b) for k, a, b in CASES if b in statuses.allowed_next(a, k)]
+ILLEGAL = [(k, a, b) for k, a, b in CASES if b not in statuses.allowed_next(a, k)]
 
 
 def _move(mission, to, actor, **kwargs):
-    kwargs.setdefault("reason", "clinical reason" if to in statuses.REASON_REQUIRED else "")
+    current = Mission.objects.values_list("status", flat=True).get(pk=mission.pk)
+    kwargs = {**facts_for(current, to), **kwargs}
     return transition_mission(mission_id=mission.pk, to_status=to, actor=actor, source=EventSource.API, **kwargs)
 
 
+def test_the_table_has_kind_only_edges_both_ways():
+    assert ("primary", "on_site", "cannulating") in LEGAL
+    assert ("secondary", "on_site", "cannulating") in ILLEGAL
+    assert ("secondary", "on_site", "on_ecmo") in LEGAL
+    assert ("primary", "on_site", "on_ecmo") in ILLEGAL
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(("from_status", "to_status"), LEGAL)
-def test_legal_transition_changes_status_and_writes_one_event(from_status, to_status, coordinator):
-    mission = factories.MissionFactory(status=from_status)
+@pytest.mark.parametrize(("kind", "from_status", "to_status"), LEGAL)
+def test_legal_transition_changes_status_and_writes_one_event(kind, from_status, to_status, coordinator):
+    mission = factories.MissionFactory(status=from_status, kind=kind)
 
     result = _move(mission, to_status, coordinator)
 
@@ -37,14 +57,14 @@ def test_legal_transition_changes_status_and_writes_one_event(from_status, to_st
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("from_status", "to_status"), ILLEGAL)
-def test_illegal_transition_is_refused_naming_allowed_states(from_status, to_status, coordinator):
-    mission = factories.MissionFactory(status=from_status)
+@pytest.mark.parametrize(("kind", "from_status", "to_status"), ILLEGAL)
+def test_illegal_transition_is_refused_naming_allowed_states(kind, from_status, to_status, coordinator):
+    mission = factories.MissionFactory(status=from_status, kind=kind)
 
     with pytest.raises(InvalidTransition) as excinfo:
         _move(mission, to_status, coordinator)
 
-    assert excinfo.value.extra["allowed"] == sorted(statuses.allowed_next(from_status))
+    assert excinfo.value.extra["allowed"] == sorted(statuses.allowed_next(from_status, kind))
     mission.refresh_from_db()
     assert mission.status == from_status
     assert not MissionEvent.objects.filter(mission=mission).exists()
@@ -53,7 +73,7 @@ def test_illegal_transition_is_refused_naming_allowed_states(from_status, to_sta
 @pytest.mark.django_db
 @pytest.mark.parametrize("to_status", sorted(statuses.REASON_REQUIRED))
 def test_closing_without_reason_is_refused(to_status, coordinator):
-    start = next(a for a, b in LEGAL if b == to_status)
+    start = next(a for _k, a, b in LEGAL if b == to_status)
     mission = factories.MissionFactory(status=start)
 
     with pytest.raises(ValidationFailed) as excinfo:
@@ -116,7 +136,7 @@ def test_team_member_may_not_take_the_centre_decision(team_member):
 def test_referrer_may_withdraw_own_request(referrer):
     mission = factories.MissionFactory(status=MissionStatus.REQUESTED)
 
-    _move(mission, MissionStatus.CANCELLED, referrer, reason="patient improved")
+    _move(mission, MissionStatus.CANCELLED, referrer, reason="patient improved", outcome=Outcome.PATIENT_IMPROVED)
 
     mission.refresh_from_db()
     assert mission.status == MissionStatus.CANCELLED
@@ -175,7 +195,7 @@ def test_create_mission_numbers_codes_per_year_and_writes_request_event(referrer
         callback_phone="+38641222333",
     )
     first = create_mission(**kwargs)
-    second = create_mission(**kwargs)
+    second = create_mission(**{**kwargs, "patient_age": 61})
 
     assert first.code.endswith("-0001") and second.code.endswith("-0002")
     assert first.code.startswith("ECMO-20")

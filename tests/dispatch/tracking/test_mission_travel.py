@@ -101,3 +101,49 @@ def test_mission_travel_endpoint_is_scoped_like_the_mission(client_for, referrer
     assert mine.status_code == 200
     assert mine.json()["expected_arrival_basis"] == "estimate"
     assert theirs.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_conventional_transfer_is_expected_after_the_whole_road_estimate_from_the_decision():
+    mission = factories.MissionFactory(status=MissionStatus.CONVENTIONAL_TRANSFER, decided_at=NIGHT)
+
+    travel = mission_travel(mission)
+
+    whole_road = travel["return"]["estimates"]["road"]["duration_min"]
+    assert travel["expected_arrival_basis"] == "decision"
+    assert datetime.fromisoformat(travel["expected_arrival"]) == NIGHT + timedelta(minutes=whole_road)
+    assert whole_road > _road_minutes(*_places())  # handling at both ends counts: nobody has left yet
+
+
+SUMMER_NOON = datetime(2025, 6, 21, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_the_arrival_is_counted_with_the_mode_the_team_reported():
+    by_road = factories.MissionFactory(
+        status=MissionStatus.EN_ROUTE_OUT, departed_at=SUMMER_NOON, outbound_transport_mode="road"
+    )
+    flown = factories.MissionFactory(
+        status=MissionStatus.EN_ROUTE_OUT, departed_at=SUMMER_NOON, outbound_transport_mode="helicopter"
+    )
+
+    road_travel, air_travel = mission_travel(by_road), mission_travel(flown)
+
+    assert air_travel["outbound"]["estimates"]["helicopter"]["available"]
+    expected = SUMMER_NOON + timedelta(minutes=_road_minutes(*_places()))
+    assert abs(datetime.fromisoformat(road_travel["expected_arrival"]) - expected) < timedelta(seconds=1)
+    assert datetime.fromisoformat(air_travel["expected_arrival"]) < datetime.fromisoformat(
+        road_travel["expected_arrival"]
+    )
+
+
+@pytest.mark.django_db
+def test_a_reported_mode_without_an_estimate_falls_back_to_the_recommended_one():
+    flown_at_night = factories.MissionFactory(
+        status=MissionStatus.EN_ROUTE_OUT, departed_at=NIGHT, outbound_transport_mode="helicopter"
+    )
+
+    travel = mission_travel(flown_at_night)
+
+    expected = NIGHT + timedelta(minutes=_road_minutes(*_places()))
+    assert abs(datetime.fromisoformat(travel["expected_arrival"]) - expected) < timedelta(seconds=1)
