@@ -163,7 +163,7 @@ def _cancel(token: str, mission_ids: list[int]) -> None:
     for mission_id in mission_ids:
         transition_mission(
             mission_id=mission_id, to_status=MissionStatus.CANCELLED, actor=coordinator, source=EventSource.API,
-            reason="benchmark finished",
+            reason="benchmark finished", outcome="other",
         )
 
 

@@ -6,8 +6,7 @@ import multiprocessing
 
 from bench.loadgen import run_load
 from bench.stats import summary
-
-WALK = ["en_route_out", "on_site", "cannulating", "on_ecmo", "en_route_back", "arrived"]
+from bench.walk import WALK
 
 
 def seed(static: int = 20, walking: int = 30) -> tuple[str, list[int], list[int]]:

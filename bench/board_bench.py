@@ -17,9 +17,9 @@ from datetime import datetime
 
 from bench.board_clients import child_main
 from bench.stats import summary
+from bench.walk import WALK, transition_body
 
 TARGET_P99_MS = 50
-WALK = ["en_route_out", "on_site", "cannulating", "on_ecmo", "en_route_back", "arrived"]
 
 
 def seed(missions: int) -> tuple[str, list[int]]:
@@ -73,7 +73,7 @@ def run(base_url: str, *, clients: int = 200, transitions: int = 100, gap_s: flo
     drops: list[float] = []  # when the child saw a client dropped by the server
     slowest: list[tuple[float, float, int]] = []  # (ms, answered at, sequence)
     for mission_id, to in steps:
-        response = session.post(f"{base_url}/api/v1/missions/{mission_id}/transitions/", json={"to": to})
+        response = session.post(f"{base_url}/api/v1/missions/{mission_id}/transitions/", json=transition_body(to))
         answered = time.time()
         if response.status_code != 200:
             errors.append(f"POST {response.status_code}")

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from bench.walk import transition_body
+
 
 @dataclass
 class LoadResult:
@@ -60,7 +62,7 @@ async def _transitions(session, base, headers, walks, rate, result: LoadResult, 
             try:
                 async with session.post(
                     f"{base}/api/v1/missions/{mission_id}/transitions/",
-                    json={"to": to},
+                    json=transition_body(to),
                     headers={**headers, "Idempotency-Key": key},
                 ) as response:
                     await response.read()
