@@ -171,11 +171,7 @@ class TransitionInput(serializers.Serializer):
     review_at = serializers.DateTimeField(
         required=False, help_text=_("With advice_given: when the coordinator and the referrer are reminded.")
     )
-
-    def validate(self, attrs):
-        if attrs["to"] in statuses.REASON_REQUIRED and not attrs.get("reason", "").strip():
-            raise serializers.ValidationError({"reason": [_("A reason is required for this change.")]})
-        return attrs
+    # The reason, outcome and modes a change needs are checked together by the state machine.
 
 
 class UndoInput(serializers.Serializer):

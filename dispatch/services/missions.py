@@ -429,12 +429,22 @@ def _transition(
         )
     _check_actor_may(actor, mission, to_status)
     reason = (reason or "").strip()
-    if to_status in statuses.REASON_REQUIRED and not reason:
-        raise ValidationFailed({"reason": [_("A reason is required to set “%s”.") % to_status]})
-
     now = timezone.now()
-    at = _phase_time(occurred_at, mission, now)
-    recorded = _phase_facts(mission, current, to_status, facts, now)
+    # Every missing or wrong field in one answer, so a phone or form fixes them in one round.
+    errors: dict[str, list[str]] = {}
+    if to_status in statuses.REASON_REQUIRED and not reason:
+        errors["reason"] = [_("A reason is required to set “%s”.") % to_status]
+    at, recorded = now, {}
+    try:
+        at = _phase_time(occurred_at, mission, now)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        recorded = _phase_facts(mission, current, to_status, facts, now)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
     mission.status = to_status
     mission.status_changed_at = at
     changed = ["status", "status_changed_at", "updated_at"]

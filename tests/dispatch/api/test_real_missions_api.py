@@ -302,3 +302,12 @@ def test_the_schema_documents_the_new_fields_and_their_values(coordinator_api):
                  "/transitions/undo/", "/corrections/", "/adverse-events/", "occurred_at", "patient_reference",
                  "confirm_not_duplicate", "oxygenator_failure", "vav"):
         assert text in schema, text
+
+
+def test_an_abort_missing_reason_and_outcome_names_both_in_one_answer(coordinator_api):
+    mission = factories.MissionFactory(status=MissionStatus.ON_SITE)
+
+    response = _post(coordinator_api, mission.pk, {"to": "aborted"})
+
+    assert response.status_code == 400
+    assert {"reason", "outcome"} <= set(response.data)
