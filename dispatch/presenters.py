@@ -57,9 +57,9 @@ class TravelMemo:
     """Travel already worked out for one stream, so its catch-up reads do not redo the estimates.
 
     Only missions outside the travel phases are remembered: their travel has no expected
-    arrival, and the key holds everything else it depends on (phase, hospitals, departure
-    times). A travelling mission's travel is read afresh every time, so its expected arrival
-    (from the team's latest position) is never stale. Entries expire after `ttl_s`: before
+    arrival from a position, and the key holds everything else it depends on (phase, hospitals,
+    decision and departure times). A travelling mission's travel is read afresh every time, so
+    its expected arrival (from the team's latest position) is never stale. Entries expire after `ttl_s`: before
     departure the estimates are counted from now, and the helicopter's night rule moves with it.
     """
 
@@ -76,6 +76,7 @@ class TravelMemo:
             mission.status,
             mission.referring_hospital_id,
             mission.receiving_centre_id,
+            mission.decided_at,
             mission.departed_at,
             mission.departed_with_patient_at,
         )
