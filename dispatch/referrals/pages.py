@@ -6,11 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from dispatch import roles, statuses
 from dispatch import selectors as dispatch_selectors
 from dispatch.errors import NotVisible
-from dispatch.models import MissionStatus, Sex, Support
+from dispatch.models import MissionKind, MissionStatus, Sex, Support
 from dispatch.referrals import clinical, selectors
 from hospitals.models import Hospital, HospitalKind
 
@@ -37,9 +38,30 @@ def _labels() -> dict[str, str]:
     return labels
 
 
+def _referring_hospitals() -> list[dict]:
+    """What a coordinator may refer from: regional hospitals, and the satellites and ECMO units
+    (a secondary transfer starts there: the patient is already on ECMO)."""
+    groups = ((HospitalKind.REGIONAL, _("Regional hospitals")), (HospitalKind.ECMO_UNIT, _("Satellite and ECMO units")))
+    return [
+        {"label": label, "hospitals": list(Hospital.objects.filter(kind=kind).order_by("name"))}
+        for kind, label in groups
+    ]
+
+
+def _form_texts() -> dict[str, str]:
+    """The form script's words (the duplicate warning), translated here."""
+    return {
+        "duplicateTitle": _("Check: is this the same patient?"),
+        "duplicateOpen": _("Open %(code)s (%(status)s)"),
+        "sendAnyway": _("This is a different patient: send anyway"),
+        "sendFailed": _("Sending failed (%(status)s); please try again."),
+        "offline": _("No connection; nothing was sent. Please try again."),
+    }
+
+
 @login_required
 def new_referral(request: HttpRequest) -> HttpResponse:
-    """Referring doctors (their own hospital) and coordinators (any regional hospital)."""
+    """Referring doctors (their own hospital) and coordinators (any regional hospital or ECMO unit)."""
     user = request.user
     is_coordinator = roles.is_coordinator(user)
     hospital_id = roles.referrer_hospital_id(user)
@@ -49,13 +71,19 @@ def new_referral(request: HttpRequest) -> HttpResponse:
         "assessUrl": reverse("api-referral-assess"),
         "createUrl": reverse("api-referrals"),
         "detailUrl": reverse("referral-detail", args=[0]),
+        # Where a possible duplicate opens: coordinators work from the mission page.
+        "missionUrl": reverse("mission-timeline" if is_coordinator else "referral-detail", args=[0]),
+        "statusLabels": {value: str(label) for value, label in MissionStatus.choices},
+        "texts": _form_texts(),
         "labels": _labels(),
     }
     context = {
         "sections": _sections(),
         "supports": Support.choices,
         "sexes": Sex.choices,
-        "hospitals": Hospital.objects.filter(kind=HospitalKind.REGIONAL).order_by("name") if is_coordinator else None,
+        "kinds": MissionKind.choices,
+        "default_kind": MissionKind.PRIMARY,
+        "hospital_groups": _referring_hospitals() if is_coordinator else None,
         "own_hospital": Hospital.objects.filter(pk=hospital_id).first() if hospital_id else None,
         "config": config,
     }

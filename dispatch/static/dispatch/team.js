@@ -1,14 +1,45 @@
 /* Team phone page. Every tap goes through an outbox in localStorage, each with its own
    Idempotency-Key, and is sent in order when the network allows: a tap made without signal is
    sent when it returns, and a tap whose answer was lost is re-sent with the same key, which the
-   API answers with the first result instead of advancing twice. */
+   API answers with the first result instead of advancing twice.
+
+   Each phase tap carries the status the member saw (`expected_status`: a second tap of the same
+   step is refused by the server, never a second advance) and the moment of the tap
+   (`occurred_at`: a tap sent minutes later without signal keeps the time it was made). */
 (function () {
   "use strict";
   const L = window.EcmoLive, cfg = L.config(), h = L.h;
   const OUTBOX = "ecmo.outbox." + cfg.userId;
-  let mission = null, alerts = [], live = null, liveFor = null, flushing = false;
+  const WATCH = "ecmo.watch." + cfg.userId;            // missions this member is on or paged for: {id: code}
+  const STAND_DOWN = "ecmo.standdown." + cfg.userId;   // the stand-down screen, until dismissed
+  const LAST_TAP = "ecmo.lasttap." + cfg.userId;       // the member's own last phase tap, for Undo
+  const STAND_DOWN_STATUSES = ["cancelled", "aborted", "declined"];
+  // A second tap this soon after a phase tap is the same finger bouncing, not the next phase.
+  const TAP_GUARD_MS = 1500;
+  const textEl = document.getElementById("team-text");
+
+  let mission = null, alerts = [], live = null, liveFor = null, flushing = false, inFlight = null;
+  let panel = null;          // null | {type: "without-ecmo"} | {type: "undo"} | {type: "problem"} | {type: "severity", category, code}
+  let guardUntil = 0;
+  const chosenMode = {};     // mission id -> support mode picked for flow established
   // Bumped by every refresh and every answered tap: an older read must not overwrite a newer state.
   let epoch = 0;
+
+  /* Translated words from the template: t("undo", {label: "..."}) fills %(label)s. */
+  function t(key, values) {
+    const name = key.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    let text = textEl.dataset[name] || key;
+    for (const [k, v] of Object.entries(values || {})) text = text.split("%(" + k + ")s").join(String(v));
+    return text;
+  }
+
+  function store(key) {
+    return {
+      get() { try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; } },
+      set(value) { if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, JSON.stringify(value)); },
+    };
+  }
+  const watched = store(WATCH), standDown = store(STAND_DOWN), lastTap = store(LAST_TAP);
 
   const outbox = {
     load() { try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; } },
@@ -23,12 +54,135 @@
     return res.json();
   }
 
+  async function postJson(url, body, key) {
+    const headers = { "Content-Type": "application/json", "X-CSRFToken": L.csrfToken(), Accept: "application/json" };
+    if (key) headers["Idempotency-Key"] = key;
+    const res = await fetch(url, { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(body) });
+    const json = await res.json().catch(() => ({}));
+    return { status: res.status, ok: res.ok, json };
+  }
+
   /* The status the member sees: the server's, moved on by taps still waiting in the outbox. */
   function effectiveStatus() {
     if (!mission) return null;
     let status = mission.status;
     for (const item of outbox.load()) if (item.missionId === mission.id && item.to) status = item.to;
     return status;
+  }
+
+  function statusLabel(status) { return (cfg.statusLabels || {})[status] || status; }
+
+  function nextPhase(status) {
+    const byKind = (cfg.nextPhase || {})[mission.kind || "primary"] || {};
+    return byKind[status] || null;
+  }
+
+  /* The support mode to preselect at flow established: the one requested at referral. */
+  function defaultMode() {
+    if (chosenMode[mission.id]) return chosenMode[mission.id];
+    return mission.support === "vv" ? "vv" : "va";
+  }
+
+  function say(text) {
+    const note = document.getElementById("mm-note");
+    note.hidden = !text;
+    note.textContent = text || "";
+  }
+
+  function phaseButton(label, attrs) {
+    const locked = Date.now() < guardUntil;
+    return h("button", { type: "button", class: "big phase", disabled: locked || null, ...attrs }, label);
+  }
+
+  /* The buttons for the next step: departures ask road or helicopter, flow established asks the
+     mode, and at the bedside of a primary mission the team may also leave without ECMO. */
+  function renderActions(status) {
+    const box = document.getElementById("phase-actions");
+    const next = nextPhase(status);
+    const items = [];
+    if (next && (cfg.transportModeAt || []).includes(next.to)) {
+      const word = next.to === "en_route_out" ? "depart" : "return";
+      items.push(h("div", { class: "choice-pair" },
+        phaseButton(t(word + "-road"), { id: "depart-road", "data-to": next.to, "data-transport-mode": "road" }),
+        phaseButton(t(word + "-helicopter"), { id: "depart-helicopter", "data-to": next.to, "data-transport-mode": "helicopter" })));
+    } else if (next && (cfg.supportModeRequired || []).includes(next.to)) {
+      const mode = defaultMode();
+      const labels = cfg.supportModeLabels || {};
+      items.push(h("p", { class: "choice-title" }, t("mode-title")));
+      items.push(h("div", { class: "modes", role: "radiogroup" }, ...Object.keys(labels).map((value) =>
+        h("button", { type: "button", class: "mode", role: "radio", "data-mode": value,
+          "aria-checked": value === mode ? "true" : "false" }, labels[value]))));
+      items.push(phaseButton(t("with-mode", { label: next.label, mode: labels[mode] || mode }),
+        { id: "next-phase", "data-to": next.to, "data-support-mode": mode }));
+    } else if (next) {
+      items.push(phaseButton(next.label, { id: "next-phase", "data-to": next.to }));
+    }
+    const edge = (cfg.outcomesFor || {})[status + ">en_route_back"];
+    if (status === "on_site" && edge && (mission.kind || "primary") === "primary") {
+      items.push(h("button", { type: "button", class: "medium secondary-way", id: "without-ecmo" }, t("without-ecmo")));
+    }
+    box.replaceChildren(...items);
+    return next;
+  }
+
+  function renderPanel(status) {
+    const box = document.getElementById("panel");
+    box.hidden = !panel;
+    if (!panel) { box.replaceChildren(); return; }
+    const back = h("button", { type: "button", class: "medium back", "data-panel": "close" }, t("back"));
+    if (panel.type === "without-ecmo") {
+      const outcome = ((cfg.outcomesFor || {})[status + ">en_route_back"] || [])[0];
+      box.replaceChildren(h("p", { class: "choice-title" }, t("without-ecmo-title")),
+        h("div", { class: "choice-pair" }, ...["road", "helicopter"].map((mode) =>
+          phaseButton(t("without-ecmo-" + mode), { "data-to": "en_route_back", "data-transport-mode": mode, "data-outcome": outcome }))),
+        back);
+    } else if (panel.type === "undo") {
+      box.replaceChildren(h("p", { class: "choice-title" }, t("undo-title")),
+        ...["undo-mistake", "undo-twice", "undo-early"].map((key) =>
+          h("button", { type: "button", class: "medium reason", "data-undo-reason": t(key) }, t(key))),
+        h("button", { type: "button", class: "medium back", "data-panel": "close" }, t("undo-keep")));
+    } else if (panel.type === "problem") {
+      const codes = cfg.adverseCodes || {}, categories = cfg.adverseCategoryLabels || {};
+      box.replaceChildren(h("p", { class: "choice-title" }, t("problem-title")),
+        h("button", { type: "button", class: "medium back", "data-panel": "close" }, t("back")),
+        ...Object.keys(codes).map((category) => h("section", { class: "problem-group", "data-category": category },
+          h("h2", {}, categories[category] || category),
+          h("div", { class: "codes" }, ...Object.entries(codes[category]).map(([code, label]) =>
+            h("button", { type: "button", class: "code", "data-category": category, "data-code": code }, label))))),
+        back);
+    } else if (panel.type === "severity") {
+      const label = ((cfg.adverseCodes || {})[panel.category] || {})[panel.code] || panel.code;
+      const severities = cfg.severityLabels || {};
+      box.replaceChildren(h("p", { class: "choice-title" }, t("severity-title", { code: label })),
+        h("div", { class: "severities" }, ...Object.keys(severities).map((value) =>
+          h("button", { type: "button", class: "big severity severity-" + value, "data-severity": value }, severities[value]))),
+        back);
+    }
+  }
+
+  function renderUndo(status) {
+    const tap = lastTap.get();
+    const box = document.getElementById("undo-box");
+    const leftMs = tap ? tap.at + (cfg.undoWindowS || 0) * 1000 - Date.now() : 0;
+    const show = !!(tap && mission && tap.missionId === mission.id && tap.to === status && leftMs > 0);
+    box.hidden = !show || !!panel;
+    if (show) {
+      const s = Math.ceil(leftMs / 1000);
+      document.getElementById("undo").textContent =
+        t("undo", { label: tap.label || statusLabel(tap.to), left: Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") });
+    }
+  }
+
+  function renderStandDown() {
+    const sd = standDown.get();
+    const box = document.getElementById("stand-down");
+    box.hidden = !sd;
+    if (!sd) return false;
+    document.getElementById("sd-code").textContent = sd.code;
+    document.getElementById("sd-status").textContent = sd.statusLabel || statusLabel(sd.status) || "";
+    document.getElementById("sd-outcome").textContent = sd.outcomeLabel || "";
+    document.getElementById("sd-outcome").hidden = !sd.outcomeLabel;
+    return true;
   }
 
   function render() {
@@ -40,32 +194,72 @@
         h("p", {}, a.hospital, " · ", String(a.support).toUpperCase()),
         a.message ? h("p", { class: "note" }, a.message) : null,
         h("div", { class: "actions" },
-          h("button", { type: "button", class: "big accept", "data-action": "accept" }, "Accept"),
-          h("button", { type: "button", class: "big decline", "data-action": "decline" }, "Decline")))));
+          h("button", { type: "button", class: "big accept", "data-action": "accept" }, t("accept")),
+          h("button", { type: "button", class: "big decline", "data-action": "decline" }, t("decline"))))));
 
+    const standingDown = renderStandDown();
     const box = document.getElementById("my-mission");
     const status = effectiveStatus();
     box.hidden = !mission;
-    document.getElementById("no-mission").hidden = !!mission || alerts.length > 0;
+    document.getElementById("no-mission").hidden = !!mission || alerts.length > 0 || standingDown;
     if (mission) {
       document.getElementById("mm-code").textContent = mission.code;
       document.getElementById("mm-where").textContent = mission.referring_hospital.name + " → " + mission.receiving_centre.name;
+      document.getElementById("mm-kind").textContent = mission.kind_label || "";
+      box.dataset.kind = mission.kind || "primary";
       const statusEl = document.getElementById("mm-status");
-      statusEl.textContent = (cfg.statusLabels || {})[status] || status;
+      statusEl.textContent = statusLabel(status);
       statusEl.dataset.status = status;
       document.getElementById("mm-link").href = "/missions/" + mission.id + "/";
-      const next = (cfg.nextPhase || {})[status];
-      const button = document.getElementById("next-phase");
-      button.hidden = !next;
-      if (next) { button.textContent = next.label; button.dataset.to = next.to; }
-      document.getElementById("mm-wait").hidden = !!next || (cfg.terminal || []).includes(status);
+      const next = renderActions(status);
+      // One decision at a time: while a choice is open, the phase buttons step aside.
+      document.getElementById("phase-actions").hidden = !!panel;
+      renderPanel(status);
+      renderUndo(status);
+      const closed = (cfg.closed || cfg.terminal || []).includes(status);
+      document.getElementById("mm-wait").hidden = !!next || closed || status !== "team_activated";
+      const onTeam = (mission.team || []).some((m) => m.member_id === cfg.userId);
+      document.getElementById("report-problem").hidden = !onTeam || closed || !!panel;
+    } else {
+      panel = null;
     }
     const pending = outbox.load().length;
     const ob = document.getElementById("outbox");
     ob.hidden = pending === 0;
     ob.dataset.count = String(pending);
-    ob.textContent = pending === 1 ? "1 tap waiting for signal — it will be sent automatically."
-      : pending + " taps waiting for signal — they will be sent automatically.";
+    ob.classList.remove("error");
+    ob.textContent = pending === 1 ? t("one-waiting") : t("many-waiting", { n: pending });
+  }
+
+  /* Remember the missions this member is on or paged for, so the page can tell them to stand down
+     when one ends without them (cancelled, aborted, declined) instead of just going blank. */
+  async function checkWatched(activeIds, alertMissionIds) {
+    const watching = watched.get() || {};
+    if (mission) watching[mission.id] = mission.code;
+    for (const a of alerts) watching[a.mission_id] = a.mission_code;
+    for (const [id, code] of Object.entries(watching)) {
+      const missionId = Number(id);
+      if (activeIds.has(missionId) || alertMissionIds.has(missionId)) continue;
+      let found = null;
+      try {
+        const m = await getJson("/api/v1/missions/" + missionId + "/");
+        found = { status: m.status, statusLabel: m.status_label, outcomeLabel: m.outcome_label || "" };
+      } catch (e) {
+        if (e.status !== 404) continue;                     // offline: look again later
+        // Paged only, and the page ended: the mission is no longer ours to see; the alert says why.
+        try {
+          const closed = await getJson("/api/v1/alerts/?open=false");
+          const alert = closed.find((a) => a.mission_id === missionId);
+          if (alert && alert.state === "cancelled") found = { status: "cancelled", statusLabel: statusLabel("cancelled"), outcomeLabel: "" };
+        } catch (e2) { continue; }
+      }
+      delete watching[id];
+      if (found && STAND_DOWN_STATUSES.includes(found.status)) {
+        standDown.set({ missionId, code, ...found });
+        if (lastTap.get() && lastTap.get().missionId === missionId) lastTap.set(null);
+      }
+    }
+    watched.set(watching);
   }
 
   async function refresh() {
@@ -76,6 +270,8 @@
       if (mine !== epoch) return;                            // a newer read or a tap answer came in meanwhile
       alerts = nextAlerts;
       mission = missions.find((m) => (m.team || []).some((t) => t.member_id === cfg.userId)) || null;
+      if (mission && standDown.get() && standDown.get().missionId === mission.id) standDown.set(null);
+      await checkWatched(new Set(missions.map((m) => m.id)), new Set(alerts.map((a) => a.mission_id)));
     } catch (e) {
       if (e.status === 403 || e.status === 401) location.href = "/login/?next=/team/";
       /* offline: keep what we have */
@@ -92,7 +288,7 @@
     live = null;
     liveFor = id;
     if (id !== null) live = L.stream({ path: "/ws/missions/" + id + "/", after: null, onEvent: () => refresh() });
-    else L.indicator(navigator.onLine === false ? "offline" : "live", navigator.onLine === false ? "Offline" : "Online");
+    else L.indicator(navigator.onLine === false ? "offline" : "live", navigator.onLine === false ? t("offline") : t("online"));
   }
 
   async function flush() {
@@ -104,24 +300,17 @@
         const item = outbox.load()[0];
         if (!item) break;
         let res;
+        inFlight = item.key;
         try {
-          res = await fetch(item.url, {
-            method: "POST",
-            credentials: "same-origin",
-            headers: { "Content-Type": "application/json", "X-CSRFToken": L.csrfToken(), "Idempotency-Key": item.key },
-            body: JSON.stringify(item.body),
-          });
+          res = await postJson(item.url, item.body, item.key);
         } catch (e) { break; }                               // no network: try again later
+        finally { inFlight = null; }
         if (res.status >= 500 || res.status === 408 || res.status === 429 || res.status === 401) break;
         outbox.drop(item.key);                               // done, or refused for good (4xx)
         epoch += 1;
         sent += 1;
-        if (!res.ok) {
-          const body = await res.json().catch(() => ({}));
-          // A 409 means someone else already moved the mission: drop our later taps for it too.
-          if (res.status === 409 && item.missionId) outbox.save(outbox.load().filter((i) => i.missionId !== item.missionId));
-          showMessage(body.detail || "Not sent: " + res.status);
-        }
+        if (res.ok) answered(item, res.json);
+        else refused(item, res);
       }
     } finally {
       flushing = false;
@@ -130,23 +319,102 @@
     }
   }
 
-  function showMessage(text) {
+  function answered(item, body) {
+    if (item.to && body.mission) {
+      if (body.mission.id === (mission && mission.id)) mission = body.mission;
+      // The server counts the undo window from when the tap arrived, not from when it was made.
+      const tap = lastTap.get();
+      if (tap && tap.missionId === item.missionId && tap.to === item.to) lastTap.set({ ...tap, at: Date.now() });
+    } else if (item.adverse) {
+      say(t("problem-sent", item.adverse));
+    }
+  }
+
+  function refused(item, res) {
+    const body = res.json || {};
+    if (res.status === 409 && item.missionId) {
+      const tap = lastTap.get();
+      if (tap && tap.missionId === item.missionId && tap.to === item.to) lastTap.set(null);
+      // Someone (or this phone, a moment ago) already moved the mission: this tap and our later
+      // taps for it are stale. Nothing went wrong: show the mission as it is now.
+      outbox.save(outbox.load().filter((i) => i.missionId !== item.missionId || !i.to));
+      say(t("already"));
+      return;
+    }
+    const detail = body.detail || Object.entries(body).map(([k, v]) => k + ": " + [].concat(v).join(" ")).join(" ");
+    showError(detail || t("not-sent", { status: res.status }));
+  }
+
+  function showError(text) {
     const box = document.getElementById("outbox");
     box.hidden = false;
+    box.classList.add("error");
     box.textContent = text;
   }
 
-  function tapNextPhase(button) {
+  function tapPhase(button) {
     const from = effectiveStatus();
-    const next = (cfg.nextPhase || {})[from];
-    if (!mission || !next) return;
-    button.disabled = true;                                  // one tap, one phase
-    setTimeout(() => { button.disabled = false; }, 800);
+    const to = button.dataset.to;
+    if (!mission || !to || Date.now() < guardUntil) return;   // one tap, one phase
+    guardUntil = Date.now() + TAP_GUARD_MS;
+    setTimeout(render, TAP_GUARD_MS + 50);
+    const queuedAt = new Date().toISOString();
+    const body = { to: to, expected_status: from, occurred_at: queuedAt };
+    if (button.dataset.transportMode) body.transport_mode = button.dataset.transportMode;
+    if (button.dataset.supportMode) body.support_mode = button.dataset.supportMode;
+    if (button.dataset.outcome) body.outcome = button.dataset.outcome;
+    panel = null;
+    say("");
+    lastTap.set({ missionId: mission.id, to: to, label: button.textContent, at: Date.now() });
     outbox.push({
-      key: L.newKey(), missionId: mission.id, to: next.to,
-      url: "/api/v1/missions/" + mission.id + "/transitions/",
-      body: { to: next.to, expected_status: from }, queuedAt: new Date().toISOString(),
+      key: L.newKey(), missionId: mission.id, to: to, label: button.textContent,
+      url: "/api/v1/missions/" + mission.id + "/transitions/", body: body, queuedAt: queuedAt,
     });
+    render();
+    flush();
+  }
+
+  async function undo(reason) {
+    panel = null;
+    const tap = lastTap.get();
+    if (!mission || !tap) { render(); return; }
+    const res = await postJson("/api/v1/missions/" + mission.id + "/transitions/undo/", { reason: reason }, L.newKey())
+      .catch(() => null);
+    if (res === null) { render(); showError(t("undo-offline")); return; }
+    lastTap.set(null);
+    epoch += 1;
+    if (res.ok) {
+      mission = res.json.mission;
+      say(t("undone", { status: statusLabel(mission.status) }));
+      render();
+      refresh();
+    } else {
+      render();
+      showError((res.json && res.json.detail) || t("not-sent", { status: res.status }));
+    }
+  }
+
+  /* Undo while the tap has not left the phone: it is simply taken out of the outbox. */
+  function undoPending() {
+    const items = outbox.load();
+    const last = [...items].reverse().find((i) => mission && i.missionId === mission.id && i.to);
+    if (!last || last.key === inFlight) return false;        // on its way: the server takes it back
+    outbox.drop(last.key);
+    say(t("undo-dropped"));
+    return true;
+  }
+
+  function reportProblem(severity) {
+    const { category, code } = panel;
+    panel = null;
+    const queuedAt = new Date().toISOString();
+    const words = { code: ((cfg.adverseCodes || {})[category] || {})[code] || code, severity: (cfg.severityLabels || {})[severity] || severity };
+    outbox.push({
+      key: L.newKey(), adverse: words,
+      url: "/api/v1/missions/" + mission.id + "/adverse-events/",
+      body: { category, code, severity, phase: effectiveStatus(), occurred_at: queuedAt }, queuedAt: queuedAt,
+    });
+    say(navigator.onLine === false ? t("problem-queued", words) : "");
     render();
     flush();
   }
@@ -157,15 +425,34 @@
     flush();
   }
 
+  function openPanel(which) {
+    panel = which;
+    render();
+    document.getElementById("mm-status").scrollIntoView({ block: "start" });
+  }
+
   document.addEventListener("click", (e) => {
     const btn = e.target.closest("button");
     if (!btn) return;
-    if (btn.id === "next-phase") tapNextPhase(btn);
+    if (btn.dataset.to) tapPhase(btn);
     else if (btn.dataset.action) answerAlert(Number(btn.closest("[data-alert-id]").dataset.alertId), btn.dataset.action);
+    else if (btn.dataset.mode) { chosenMode[mission.id] = btn.dataset.mode; render(); }
+    else if (btn.id === "without-ecmo") { openPanel({ type: "without-ecmo" }); }
+    else if (btn.id === "undo") {
+      if (undoPending()) { lastTap.set(null); render(); flush(); }
+      else openPanel({ type: "undo" });
+    }
+    else if (btn.dataset.undoReason) undo(btn.dataset.undoReason);
+    else if (btn.id === "report-problem") { say(""); openPanel({ type: "problem" }); }
+    else if (btn.dataset.code) openPanel({ type: "severity", category: btn.dataset.category, code: btn.dataset.code });
+    else if (btn.dataset.severity) reportProblem(btn.dataset.severity);
+    else if (btn.dataset.panel === "close") { panel = null; render(); }
+    else if (btn.id === "sd-dismiss") { standDown.set(null); render(); }
   });
   window.addEventListener("online", () => { flush(); refresh(); });
   setInterval(flush, 3000);
   setInterval(refresh, 10000);
+  setInterval(() => { if (lastTap.get()) renderUndo(effectiveStatus()); }, 1000);
   render();
   refresh().then(flush);
 })();

@@ -11,7 +11,13 @@
   const stateEl = document.getElementById("position-state");
   const statusEl = document.getElementById("mm-status");
   const link = document.getElementById("mm-link");
+  const words = document.getElementById("team-text").dataset;
   let watchId = null, lastSent = 0, missionId = null;
+
+  function fill(text, values) {
+    for (const [k, v] of Object.entries(values)) text = text.split("%(" + k + ")s").join(String(v));
+    return text;
+  }
 
   function currentMission() {
     const match = /\/missions\/(\d+)\//.exec(link.getAttribute("href") || "");
@@ -37,15 +43,15 @@
       });
       const data = await res.json().catch(() => ({}));
       if (res.ok && data.expected_arrival) {
-        say("Position shared · expected arrival " + new Date(data.expected_arrival).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+        say(fill(words.positionEta, { time: new Date(data.expected_arrival).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) }));
       } else if (res.ok) {
-        say("Position shared");
+        say(words.positionShared);
       } else if (res.status !== 429) {
-        say("Position not accepted: " + (data.detail || res.status));
+        say(fill(words.positionRefused, { detail: data.detail || res.status }));
       }
     } catch (err) {
       lastSent = 0;  // no signal: try again with the next fix
-      say("No signal: position will be sent when the connection returns");
+      say(words.positionNoSignal);
     }
   }
 
@@ -62,7 +68,7 @@
     if (!travelling || !consent.checked) { stop(); if (!travelling) say(""); return; }
     if (watchId === null) {
       lastSent = 0;
-      watchId = navigator.geolocation.watchPosition(send, (err) => say("Position unavailable: " + err.message),
+      watchId = navigator.geolocation.watchPosition(send, (err) => say(fill(words.positionUnavailable, { detail: err.message })),
         { enableHighAccuracy: true, maximumAge: 10000, timeout: 20000 });
     }
   }

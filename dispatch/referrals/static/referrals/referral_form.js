@@ -18,10 +18,16 @@
   function values() {
     const data = {};
     for (const input of form.querySelectorAll("[name][data-kind]")) {
+      if (input.type === "radio" && !input.checked) continue;
       const raw = input.value.trim();
       if (raw === "") continue;
       const kind = input.dataset.kind;
       if (kind === "bool") data[input.name] = raw === "true";
+      else if (kind === "datetime") {
+        // datetime-local is the phone's local time; the API wants it with its UTC offset.
+        const at = new Date(raw);
+        data[input.name] = isNaN(at.getTime()) ? raw : at.toISOString();
+      }
       else if (kind === "int") data[input.name] = Number.isInteger(Number(raw)) ? Number(raw) : raw;
       else if (kind === "float") data[input.name] = raw.includes(",") || isNaN(Number(raw)) ? raw.replace(",", ".") : Number(raw);
       else data[input.name] = raw;
@@ -65,6 +71,7 @@
     const data = values();
     // Contact fields are not needed to score; the server ignores them anyway.
     delete data.referring_physician; delete data.callback_phone; delete data.note; delete data.referring_hospital;
+    delete data.kind; delete data.patient_reference; delete data.occurred_at;
     let result;
     try { result = await post(cfg.assessUrl, data); } catch (e) { return; }  // offline: keep the last answer
     if (ticket !== latest) return;  // a newer keystroke already asked
@@ -90,27 +97,71 @@
     for (const el of form.querySelectorAll(".gas-unit")) el.textContent = unit.value;
   });
 
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  const texts = cfg.texts || {};
+  function fill(text, values) {
+    for (const [k, v] of Object.entries(values || {})) text = String(text).split("%(" + k + ")s").join(String(v));
+    return text;
+  }
+
+  /* 409 possible_duplicate: name the open mission(s), link each, and let the doctor say it is
+     another patient. Nothing typed is lost: the form stays as it is. */
+  const warning = document.getElementById("duplicate-warning");
+  function showDuplicates(body) {
+    document.getElementById("duplicate-title").textContent = texts.duplicateTitle || "";
+    document.getElementById("duplicate-detail").textContent = body.detail || "";
+    const links = document.getElementById("duplicate-links");
+    links.replaceChildren(...(body.duplicates || []).map((d) => {
+      const a = document.createElement("a");
+      a.href = cfg.missionUrl.replace("/0/", "/" + d.id + "/");
+      a.target = "_blank";
+      a.dataset.missionId = d.id;
+      a.textContent = fill(texts.duplicateOpen, { code: d.code, status: (cfg.statusLabels || {})[d.status] || d.status });
+      const li = document.createElement("li");
+      li.append(a);
+      return li;
+    }));
+    document.getElementById("send-anyway").textContent = texts.sendAnyway || "";
+    warning.hidden = false;
+    warning.scrollIntoView({ block: "center" });
+  }
+
+  async function send(confirmNotDuplicate) {
     const button = document.getElementById("submit-referral");
-    button.disabled = true;
+    const anyway = document.getElementById("send-anyway");
+    button.disabled = anyway.disabled = true;
+    clearTimeout(timer);
+    latest += 1;  // a scoring answer still on its way must not wipe the errors of this send
     clearErrors();
+    const data = values();
+    if (confirmNotDuplicate) data.confirm_not_duplicate = true;
     try {
-      const result = await post(cfg.createUrl, values());
+      const result = await post(cfg.createUrl, data);
       if (result.status === 201) {
         location.href = cfg.detailUrl.replace("/0/", "/" + result.json.mission_id + "/");
         return;
       }
+      warning.hidden = true;
+      if (result.status === 409 && result.json.code === "possible_duplicate") { showDuplicates(result.json); return; }
       if (result.status === 400) showErrors(result.json);
-      else { formError.textContent = result.json.detail || "Sending failed (" + result.status + "); please try again."; formError.hidden = false; }
+      else { formError.textContent = result.json.detail || fill(texts.sendFailed, { status: result.status }); formError.hidden = false; }
       const first = form.querySelector("[aria-invalid]");
       if (first) first.scrollIntoView({ block: "center" });
     } catch (err) {
-      formError.textContent = "No connection; nothing was sent. Please try again.";
+      formError.textContent = texts.offline || "";
       formError.hidden = false;
     } finally {
-      button.disabled = false;
+      button.disabled = anyway.disabled = false;
     }
-  });
+  }
+
+  form.addEventListener("submit", (e) => { e.preventDefault(); send(false); });
+  document.getElementById("send-anyway").addEventListener("click", () => send(true));
+  // The first call cannot lie in the future: the picker offers nothing after now.
+  const firstCall = form.querySelector('[name="occurred_at"]');
+  if (firstCall) {
+    const now = new Date();
+    now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
+    firstCall.max = now.toISOString().slice(0, 16);
+  }
   schedule();
 })();
