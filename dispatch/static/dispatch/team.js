@@ -182,6 +182,9 @@
     document.getElementById("sd-status").textContent = sd.statusLabel || statusLabel(sd.status) || "";
     document.getElementById("sd-outcome").textContent = sd.outcomeLabel || "";
     document.getElementById("sd-outcome").hidden = !sd.outcomeLabel;
+    // A team that aborted at the bedside still has to come home; everyone else may go back to sleep.
+    document.getElementById("sd-ended").hidden = sd.status !== "aborted";
+    document.getElementById("sd-not-needed").hidden = sd.status === "aborted";
     return true;
   }
 
