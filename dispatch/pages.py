@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dispatch import presenters, roles, selectors, statuses
 from dispatch.models import (
@@ -65,6 +66,15 @@ def _live_config(*, stream: str, **extra) -> dict:
         "roleLabels": {value: str(label) for value, label in TeamRole.choices},
         "terminal": sorted(statuses.TERMINAL),
         "closed": sorted(statuses.CLOSED),
+        "connection": {
+            "connecting": _("Connecting…"),
+            "reconnecting": _("Reconnecting…"),
+            "live": _("Live"),
+            "loggedOut": _("Logged out"),
+            "noAccess": _("No access"),
+            "offlineRetry": _("Offline — retry in {s} s"),
+            "reconnectRetry": _("Reconnecting — retry in {s} s"),
+        },
         **vocabulary(),
         **extra,
     }
@@ -86,35 +96,155 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The record's fields in words, for the correction form and the "old → new" of the timeline.
+FIELD_LABELS: dict[str, object] = {
+    "requested_at": gettext_lazy("First call (referral requested)"),
+    "review_started_at": gettext_lazy("Review started"),
+    "decided_at": gettext_lazy("Decision"),
+    "team_activated_at": gettext_lazy("Team activated"),
+    "team_ready_at": gettext_lazy("Team ready"),
+    "departed_at": gettext_lazy("Team departed"),
+    "on_site_at": gettext_lazy("Team at bedside"),
+    "cannulation_started_at": gettext_lazy("Cannulation started"),
+    "flow_established_at": gettext_lazy("ECMO flow established / circuit taken over"),
+    "departed_with_patient_at": gettext_lazy("Departed with patient"),
+    "arrived_at": gettext_lazy("Arrived at centre"),
+    "handed_over_at": gettext_lazy("Handed over"),
+    "closed_at": gettext_lazy("Closed"),
+    "outcome": gettext_lazy("Outcome"),
+    "support_mode": gettext_lazy("Support mode"),
+    "outbound_transport_mode": gettext_lazy("Transport to patient"),
+    "return_transport_mode": gettext_lazy("Transport with patient"),
+    "review_at": gettext_lazy("Review advice at"),
+}
+
+# What a role's paging looks like, in words (`notifications.selectors.role_coverage` states).
+COVERAGE_STATE_LABELS: dict[str, object] = {
+    "accepted": gettext_lazy("accepted"),
+    "paging": gettext_lazy("paging…"),
+    "declined": gettext_lazy("declined, still paging"),
+    "uncovered": gettext_lazy("NOBODY ACCEPTED"),
+    "covered_by_phone": gettext_lazy("covered by phone"),
+    "not_paged": gettext_lazy("not paged yet"),
+}
+
+# The coordinator's buttons say what they do; the team's phase steps use the phone's words.
+ACTION_LABELS: dict[str, object] = {
+    MissionStatus.UNDER_REVIEW: gettext_lazy("Start review"),
+    MissionStatus.TEAM_ACTIVATED: gettext_lazy("Activate the ECMO team"),
+    MissionStatus.CONVENTIONAL_TRANSFER: gettext_lazy("Conventional transfer (no team)"),
+    MissionStatus.ADVICE_GIVEN: gettext_lazy("Give advice, no transfer"),
+    MissionStatus.DECLINED: gettext_lazy("Decline"),
+    MissionStatus.CANCELLED: gettext_lazy("Cancel mission"),
+    MissionStatus.ABORTED: gettext_lazy("Abort mission"),
+    MissionStatus.TEAM_READY: gettext_lazy("Team ready"),
+    MissionStatus.ARRIVED: gettext_lazy("Patient arrived at centre"),
+}
+
+KIND_BADGES: dict[str, object] = {
+    MissionKind.PRIMARY: gettext_lazy("Primary"),
+    MissionKind.SECONDARY: gettext_lazy("Secondary: on ECMO"),
+}
+
+
+def page_texts() -> dict[str, str]:
+    """The words the page scripts write, translated here (`{name}` marks a value filled in)."""
+    texts = {
+        # shared
+        "recorded": _("recorded {time}"),
+        "busyOn": _("busy on {code}"),
+        "secondary": str(KIND_BADGES[MissionKind.SECONDARY]),
+        "adverseCount": _("Adverse events: {count}"),
+        "outcome": _("Outcome"),
+        "supportMode": _("Support"),
+        "transportOut": _("Out by"),
+        "transportBack": _("Back by"),
+        # board
+        "travelUnavailable": _("Travel estimate unavailable"),
+        "teamOutBy": _("Team out by {mode}: {km} km · {min} min"),
+        "expectedArrival": _("expected arrival {time}"),
+        "fromPosition": _("(from position)"),
+        "patientExpected": _("Patient expected at the centre {time}"),
+        "requestedAgo": _("Requested {duration} ago"),
+        "noReferral": _("No structured referral"),
+        "noScore": _("No score"),
+        "missingForDecision": _("{count} missing for decision"),
+        "complete": _("complete"),
+        "absoluteContraindication": _("ABSOLUTE CONTRAINDICATION"),
+        "overdue": _("overdue"),
+        # mission page
+        "none": _("—"),
+        "sending": _("Sending…"),
+        "done": _("Done."),
+        "noConnection": _("No connection: nothing was sent. Try again."),
+        "error": _("Error {status}."),
+        "conflict": _("Not done: someone changed this mission first. It is now “{status}”. "
+                      "The page shows the current state; check it and choose again."),
+        "chooseOne": _("Choose one."),
+        "giveReason": _("Please give a reason."),
+        "giveValue": _("Give the corrected value."),
+        "confirmEnd": _("This ends the mission as “{label}”. Everyone paged is stood down. Are you sure?"),
+        "confirmYes": _("Yes: {label}"),
+        "goBack": _("No, go back"),
+        "takenBack": _("taken back: {what}"),
+        "standbySent": _("Standby sent to: {names}"),
+        "standbyAlready": _("Already on standby: {names}"),
+        "standbyNobody": _("Nobody on call could be told."),
+        "undoneBack": _("The mission is back at “{status}”."),
+        "corrected": _("{field}: {old} → {new}"),
+        "reviewAgain": _("Review again (re-open)"),
+        "noActions": _("No further step: the mission is closed."),
+    }
+    return {k: str(v) for k, v in texts.items()}
+
+
+def _page_config(*, stream: str, **extra) -> dict:
+    """The live config of a coordinator's page: words for the scripts and the record's field names."""
+    return _live_config(
+        stream=stream,
+        texts=page_texts(),
+        statusOrder=list(MissionStatus.values),
+        reasonRequired=sorted(statuses.REASON_REQUIRED),
+        fieldLabels={field: str(label) for field, label in FIELD_LABELS.items()},
+        coverageStateLabels={state: str(label) for state, label in COVERAGE_STATE_LABELS.items()},
+        kindBadges={kind: str(label) for kind, label in KIND_BADGES.items()},
+        actionLabels={status: str(label) for status, label in ACTION_LABELS.items()},
+        eventLabels={kind: str(label) for kind, label in presenters.EVENT_LABELS.items()},
+        **extra,
+    )
+
+
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     if not roles.is_coordinator(request.user):
         raise PermissionDenied
-    return render(request, "dispatch/board.html", {"live": _live_config(stream="/ws/board/")})
+    return render(request, "dispatch/board.html", {"live": _page_config(stream="/ws/board/")})
 
 
 @login_required
 def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
-    """Everyone who may see the mission; everyone else gets a 404 (not even its existence)."""
+    """Everyone who may see the mission; everyone else gets a 404 (not even its existence).
+
+    The page script draws the mission's facts, paging, adverse events, timeline and (for
+    coordinators) the next steps from the one read model, at load and from every live event.
+    """
     mission = get_object_or_404(selectors.mission_list(user=request.user), pk=mission_id)
     summary = presenters.mission_summary(mission, with_travel=True)
-    labels = dict(MissionStatus.choices)
-    events = [
-        {
-            **presenters.event_summary(e),
-            "at": e.created_at,
-            "what": labels.get(e.to_status, e.kind) if e.to_status else e.kind,
-        }
-        for e in selectors.mission_events(mission=mission)
-    ]
+    events = [presenters.event_summary(e) for e in selectors.mission_events(mission=mission)]
     after = events[-1]["sequence"] if events else selectors.current_sequence()
-    live = _live_config(stream=f"/ws/missions/{mission.pk}/", after=after, missionId=mission.pk)
-    actions = []
-    if roles.is_coordinator(request.user):
-        actions = [
-            {"to": to, "label": labels[to], "needs_reason": to in statuses.REASON_REQUIRED}
-            for to in sorted(statuses.allowed_next(mission.status), key=list(labels).index)
-        ]
+    coordinator = roles.is_coordinator(request.user)
+    on_team = request.user.pk in {member["member_id"] for member in summary["team"]}
+    live = _page_config(
+        stream=f"/ws/missions/{mission.pk}/",
+        after=after,
+        missionId=mission.pk,
+        mission=summary,
+        events=events,
+        coordinator=coordinator,
+        mayReport=coordinator or (on_team and roles.is_team_member(request.user)),
+        # The words of the team's button where the coordinator takes the same step (per kind).
+        nextPhase=_next_phases(),
+    )
     return render(
         request,
         "dispatch/mission.html",
@@ -122,11 +252,32 @@ def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
             "mission": summary,
             "since": parse_datetime(summary["status_changed_at"]),
             "travel": _travel_rows(summary["travel"]),
-            "events": events,
             "live": live,
-            "actions": actions,
+            "coordinator": coordinator,
+            "may_report": live["mayReport"],
+            "vocab": _form_choices(),
         },
     )
+
+
+def _next_phases() -> dict:
+    """Per mission kind and status, the team's next phase and the words of its button."""
+    return {
+        kind: {status: {"to": to, "label": str(label)} for status, (to, label) in steps.items()}
+        for kind, steps in ((k, statuses.team_next_phase(k)) for k in MissionKind.values)
+    }
+
+
+def _form_choices() -> dict:
+    """The choices the mission page's forms offer, as (value, label) pairs for the template."""
+    return {
+        "support_modes": SupportMode.choices,
+        "transport_modes": TransportMode.choices,
+        "adverse_categories": AdverseCategory.choices,
+        "severities": Severity.choices,
+        "correctable": [(field, FIELD_LABELS[field]) for field in (*statuses.TIME_FIELDS,
+                                                                     *statuses.CORRECTABLE_CHOICE_FIELDS)],
+    }
 
 
 def _travel_rows(travel: dict | None) -> dict | None:
@@ -168,10 +319,7 @@ def team(request: HttpRequest) -> HttpResponse:
     live = _live_config(
         stream="",
         # Per mission kind; each mission summary also carries its own `next_phase`.
-        nextPhase={
-            kind: {status: {"to": to, "label": str(label)} for status, (to, label) in steps.items()}
-            for kind, steps in ((k, statuses.team_next_phase(k)) for k in MissionKind.values)
-        },
+        nextPhase=_next_phases(),
         trackedPhases=sorted(statuses.TRACKED_PHASES),
         userId=request.user.pk,
     )

@@ -11,6 +11,7 @@ from dispatch.models import EventSource, MissionStatus
 from dispatch.services.missions import transition_mission
 from tests.browser.conftest import api
 from tests.support import factories
+from tests.support.missions import facts_for, transition_body
 
 pytestmark = [pytest.mark.browser]
 S = MissionStatus
@@ -49,7 +50,7 @@ def test_coordinator_logs_in_and_sees_an_api_transition_within_2s(browser, serve
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
 
     path = f"/api/v1/missions/{mission.pk}/transitions/"
-    status, _body = api(server, coordinator, "POST", path, {"to": S.EN_ROUTE_OUT})
+    status, _body = api(server, coordinator, "POST", path, transition_body(S.TEAM_READY, S.EN_ROUTE_OUT))
 
     assert status == 200
     expect(card.locator(".status")).to_have_text("Team en route to patient", timeout=2000)
@@ -68,9 +69,10 @@ def test_board_reconnects_after_server_drop_and_shows_both_missed_transitions(op
     try:
         expect(page.locator("#connection")).not_to_have_attribute("data-state", "live", timeout=2000)
         sequences = [
-            transition_mission(mission_id=mission.pk, to_status=to, actor=coordinator, source=EventSource.API)
-            .event.sequence
-            for to in (S.EN_ROUTE_OUT, S.ON_SITE)
+            transition_mission(
+                mission_id=mission.pk, to_status=to, actor=coordinator, source=EventSource.API, **facts_for(frm, to)
+            ).event.sequence
+            for frm, to in ((S.TEAM_READY, S.EN_ROUTE_OUT), (S.EN_ROUTE_OUT, S.ON_SITE))
         ]
     finally:
         daphne.start()
@@ -108,16 +110,64 @@ def test_board_raises_the_alarm_for_an_uncovered_role_and_a_silent_paging_engine
     expect(page.locator("#paging-heartbeat")).to_have_attribute("data-stale", "true")
 
 
-def test_coordinator_decides_on_the_mission_page_and_a_decline_needs_a_reason(open_page, coordinator):
+def test_coordinator_declines_on_the_mission_page_with_a_reason_and_a_confirmation(open_page, coordinator):
     mission = factories.MissionFactory(status=S.UNDER_REVIEW, referring_hospital=factories.regional_hospital("SBMS"))
     page = open_page(coordinator, f"/missions/{mission.pk}/")
 
-    page.click('#coordinator-actions button[data-to="declined"]')
-    expect(page.locator("#action-result")).to_contain_text("reason")
+    page.click('#action-buttons button[data-to="declined"]')
+    page.click("#action-submit")
+    expect(page.locator('#action-form [data-field="reason"] .field-error')).not_to_be_empty()
     reason = "Irreversible multiorgan failure; discussed with the referring ICU"
-    page.fill("#action-note", reason)
-    page.click('#coordinator-actions button[data-to="declined"]')
+    page.fill("#action-form textarea[name=reason]", reason)
+    page.click("#action-submit")
+    expect(page.locator("#action-confirm")).to_be_visible()
+    page.click("#action-submit")
 
     expect(page.locator("#mission-status")).to_have_attribute("data-status", "declined", timeout=5000)
     mission.refresh_from_db()
     assert (mission.status, mission.close_reason) == (S.DECLINED, reason)
+
+
+def test_secondary_card_shows_kind_modes_and_adverse_events(open_page, server, coordinator):
+    from dispatch.models import MissionKind
+
+    mission = factories.MissionFactory(
+        status=S.EN_ROUTE_BACK, kind=MissionKind.SECONDARY, support_mode="va", outbound_transport_mode="road",
+        return_transport_mode="helicopter", departed_with_patient_at=timezone.now(),
+    )
+    page = open_page(coordinator, "/board/")
+    card = _card(page, mission)
+    expect(card.locator(".kind-secondary")).to_have_text("Secondary: on ECMO")
+    expect(card.locator(".facts")).to_contain_text("Support: VA")
+    expect(card.locator(".facts")).to_contain_text("Back by: Helicopter")
+    expect(card.locator(".adverse-count")).to_have_count(0)
+
+    status, _body = api(server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/adverse-events/",
+                        {"category": "patient", "code": "hypotension", "severity": "minor"})
+
+    assert status == 201
+    expect(card.locator(".adverse-count")).to_have_text("Adverse events: 1", timeout=3000)
+    expect(card.locator('.log [data-kind="adverse_event.recorded"]')).to_contain_text("Adverse event: Hypotension")
+
+
+def test_conventional_transfer_card_shows_when_the_patient_is_expected(open_page, coordinator):
+    mission = factories.MissionFactory(
+        status=S.CONVENTIONAL_TRANSFER, decided_at=timezone.now(), status_changed_at=timezone.now()
+    )
+    page = open_page(coordinator, "/board/")
+
+    expect(_card(page, mission).locator(".travel")).to_contain_text("Patient expected at the centre")
+
+
+def test_a_cancelled_mission_stays_on_the_board_a_while_with_its_outcome(open_page, server, coordinator, mission):
+    page = open_page(coordinator, "/board/")
+    card = _card(page, mission)
+    expect(card).to_have_attribute("data-status", S.TEAM_READY)
+
+    body = {"to": S.CANCELLED, "reason": "Patient improved on the ventilator", "outcome": "patient_improved"}
+    status, _answer = api(server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/transitions/", body)
+
+    assert status == 200
+
+    expect(card.locator(".facts .outcome")).to_have_text("Outcome: Patient improved", timeout=3000)
+    expect(card.locator(".log li").first).to_contain_text("Cancelled (Patient improved)")

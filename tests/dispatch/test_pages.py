@@ -80,18 +80,20 @@ def test_timeline_shows_events_and_resumes_after_the_last(client, referrer, coor
     response = _client(client, referrer).get(f"/missions/{missions['own'].pk}/")
 
     assert response.status_code == 200
-    assert f'data-sequence="{result.event.sequence}"' in response.content.decode()
+    events = response.context["live"]["events"]
+    assert [(e["sequence"], e["label"]) for e in events] == [(result.event.sequence, "Under review")]
     assert response.context["live"]["after"] == result.event.sequence
 
 
 def test_coordinator_gets_decision_buttons_for_a_mission_under_review(client, coordinator):
     mission = factories.MissionFactory(status=MissionStatus.UNDER_REVIEW)
 
-    body = _client(client, coordinator).get(f"/missions/{mission.pk}/").content.decode()
+    response = _client(client, coordinator).get(f"/missions/{mission.pk}/")
 
-    for to in ("team_activated", "conventional_transfer", "advice_given", "declined"):
-        assert f'data-to="{to}"' in body
-    assert 'data-to="on_site"' not in body
+    assert 'id="coordinator-actions"' in response.content.decode()
+    assert response.context["live"]["mission"]["allowed_transitions"] == sorted(
+        ["team_activated", "conventional_transfer", "advice_given", "declined", "cancelled"]
+    )
 
 
 def test_referrer_gets_no_decision_buttons(client, referrer, missions):
@@ -147,13 +149,57 @@ def test_mission_timeline_names_the_actor_by_full_name(client, coordinator):
     mission = factories.MissionFactory(status=MissionStatus.REQUESTED)
     transition_mission(mission_id=mission.pk, to_status=MissionStatus.UNDER_REVIEW, actor=actor, source=EventSource.WEB)
 
-    body = _client(client, coordinator).get(f"/missions/{mission.pk}/").content.decode()
+    events = _client(client, coordinator).get(f"/missions/{mission.pk}/").context["live"]["events"]
 
-    assert '<span class="muted">Petra Novak</span>' in body
+    assert events[-1]["actor"] == "Petra Novak"
 
 
 def test_phone_page_offers_the_next_phase_of_each_status(client, team_member):
     next_phase = _client(client, team_member).get("/team/").context["live"]["nextPhase"]
 
-    assert next_phase[MissionStatus.TEAM_READY] == {"to": MissionStatus.EN_ROUTE_OUT, "label": "Departed"}
-    assert set(next_phase) == set(statuses.TEAM_NEXT_PHASE)
+    assert next_phase["primary"][MissionStatus.TEAM_READY] == {"to": MissionStatus.EN_ROUTE_OUT, "label": "Departed"}
+    assert next_phase["secondary"][MissionStatus.ON_SITE]["label"] == "Circuit taken over"
+    assert set(next_phase["primary"]) == set(statuses.TEAM_NEXT_PHASE)
+
+
+
+def test_referrer_gets_no_adverse_event_form_and_no_correction(client, referrer, missions):
+    response = _client(client, referrer).get(f"/missions/{missions['own'].pk}/")
+    body = response.content.decode()
+
+    assert 'id="adverse-form"' not in body and 'id="correction-form"' not in body
+    assert response.context["live"]["mayReport"] is False
+
+
+def test_team_member_on_the_mission_may_report_an_adverse_event_but_not_decide(client, team_member):
+    mission = factories.MissionFactory(status=MissionStatus.ON_SITE)
+    factories.assign(mission, team_member)
+
+    body = _client(client, team_member).get(f"/missions/{mission.pk}/").content.decode()
+
+    assert 'id="adverse-form"' in body
+    assert 'id="coordinator-actions"' not in body
+
+
+def test_coordinator_page_offers_undo_correction_and_the_words_its_script_writes(client, coordinator):
+    from dispatch.models import MissionKind
+
+    mission = factories.MissionFactory(status=MissionStatus.ON_SITE, kind=MissionKind.SECONDARY)
+
+    response = _client(client, coordinator).get(f"/missions/{mission.pk}/")
+    body, live = response.content.decode(), response.context["live"]
+
+    assert 'id="undo-form"' in body and 'id="correction-form"' in body
+    assert '<option value="review_started_at">Review started</option>' in body
+    assert live["kindBadges"]["secondary"] == "Secondary: on ECMO"
+    assert live["texts"]["busyOn"] == "busy on {code}"
+    assert live["nextPhase"]["secondary"][MissionStatus.ON_SITE]["label"] == "Circuit taken over"
+    assert set(live["fieldLabels"]) >= set(live["correctable"])
+
+
+def test_board_carries_the_words_of_its_cards(client, coordinator):
+    live = _client(client, coordinator).get("/board/").context["live"]
+
+    assert live["texts"]["patientExpected"].startswith("Patient expected")
+    assert live["coverageStateLabels"]["uncovered"] == "NOBODY ACCEPTED"
+    assert "advice_given" in live["closed"]

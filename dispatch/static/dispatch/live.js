@@ -8,6 +8,12 @@
     return el ? JSON.parse(el.textContent) : {};
   }
 
+  /* The indicator's words, translated by the page (pages._live_config "connection"), else English. */
+  const WORDS = Object.assign({
+    connecting: "Connecting…", reconnecting: "Reconnecting…", live: "Live", loggedOut: "Logged out",
+    noAccess: "No access", offlineRetry: "Offline — retry in {s} s", reconnectRetry: "Reconnecting — retry in {s} s",
+  }, config().connection || {});
+
   function indicator(state, text) {
     const el = document.getElementById("connection");
     if (!el) return;
@@ -70,12 +76,12 @@
     function connect() {
       clearTimeout(timer);
       timer = null;
-      indicator(attempt ? "reconnecting" : "connecting", attempt ? "Reconnecting…" : "Connecting…");
+      indicator(attempt ? "reconnecting" : "connecting", attempt ? WORDS.reconnecting : WORDS.connecting);
       ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + opts.path);
       ws.onopen = () => {
         attempt = 0;
         lastHeard = Date.now();
-        indicator("live", "Live");
+        indicator("live", WORDS.live);
         if (after !== null) {
           resuming = true;
           ws.send(JSON.stringify({ type: "resume", after: after }));
@@ -109,11 +115,11 @@
         ws = null;
         resuming = false;
         if (e.code === 4401) {
-          indicator("denied", "Logged out");
+          indicator("denied", WORDS.loggedOut);
           location.href = "/login/?next=" + encodeURIComponent(location.pathname);
           return;
         }
-        if (e.code === 4403) { indicator("denied", "No access"); return; }
+        if (e.code === 4403) { indicator("denied", WORDS.noAccess); return; }
         schedule();
       };
     }
@@ -123,8 +129,9 @@
       const base = Math.min(maxMs, initialMs * Math.pow(2, attempt));
       const delay = Math.round(base * (0.8 + Math.random() * 0.4));
       attempt += 1;
+      const seconds = String(Math.ceil(delay / 1000));
       indicator(navigator.onLine === false ? "offline" : "reconnecting",
-        (navigator.onLine === false ? "Offline — " : "Reconnecting — ") + "retry in " + Math.ceil(delay / 1000) + " s");
+        (navigator.onLine === false ? WORDS.offlineRetry : WORDS.reconnectRetry).replace("{s}", seconds));
       timer = setTimeout(connect, delay);
     }
 

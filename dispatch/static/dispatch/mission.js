@@ -1,32 +1,192 @@
-/* One mission's timeline, live; on reconnect it resumes after the last event it shows. */
+/* One mission's page, live: its facts, paging, adverse events and timeline, drawn from the one read
+   model (the summary and events in #live-config at load, then every live event). On reconnect it
+   resumes after the last event it shows. Exposes window.EcmoMission for mission_actions.js. */
 (function () {
   "use strict";
-  const L = window.EcmoLive, cfg = L.config(), h = L.h;
+  const L = window.EcmoLive, cfg = L.config(), h = L.h, T = cfg.texts || {};
   const timeline = document.getElementById("timeline");
   const status = document.getElementById("mission-status");
   const since = document.getElementById("mission-since");
+  const listeners = [];
+  let mission = cfg.mission;
+  let lastSequence = cfg.after || 0;
 
-  function showMission(m) {
+  /* A translated text from the page (pages.page_texts), with {name} filled in. */
+  function t(key, values) {
+    let text = T[key] || key;
+    for (const [k, v] of Object.entries(values || {})) text = text.split("{" + k + "}").join(String(v));
+    return text;
+  }
+
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  }
+
+  /* The time of day, with the date when it is not today. */
+  function when(iso) {
+    if (!iso) return T.none;
+    const d = new Date(iso), today = new Date(L.now());
+    if (d.toDateString() === today.toDateString()) return clock(iso);
+    return d.toLocaleDateString([], { day: "2-digit", month: "2-digit" }) + " " + clock(iso);
+  }
+
+  /* A recorded value in words: a time, or a code's label. */
+  function valueText(field, value) {
+    if (value === null || value === undefined || value === "") return T.none;
+    if (field.endsWith("_at")) return when(value);
+    const labels = field === "outcome" ? cfg.outcomeLabels
+      : field === "support_mode" ? cfg.supportModeLabels
+        : field.endsWith("transport_mode") ? cfg.transportModeLabels : {};
+    return (labels || {})[value] || value;
+  }
+
+  function fieldLabel(field) { return (cfg.fieldLabels || {})[field] || field; }
+  function statusLabel(value) { return (cfg.statusLabels || {})[value] || value; }
+
+  function showFacts(m) {
+    const facts = {
+      patient_reference: m.patient_reference,
+      outcome: m.outcome_label,
+      support_mode: m.support_mode && valueText("support_mode", m.support_mode),
+      outbound_transport_mode: m.outbound_transport_mode && valueText("outbound_transport_mode", m.outbound_transport_mode),
+      return_transport_mode: m.return_transport_mode && valueText("return_transport_mode", m.return_transport_mode),
+      review_at: m.review_at && when(m.review_at),
+      close_reason: m.close_reason,
+    };
+    for (const el of document.querySelectorAll("#mission-facts [data-fact]")) {
+      const value = facts[el.dataset.fact];
+      el.hidden = !value;
+      el.querySelector("dd").textContent = value || "";
+    }
+    const kind = document.getElementById("mission-kind");
+    kind.textContent = (cfg.kindBadges || {})[m.kind] || m.kind_label;
+    kind.className = "badge kind-" + m.kind;
+    document.getElementById("mission").dataset.kind = m.kind;
+  }
+
+  function showCoverage(m) {
+    const list = document.getElementById("coverage");
+    const team = new Map((m.team || []).map((a) => [a.team_role, a.member]));
+    list.replaceChildren(...m.required_roles.map((role) => {
+      const c = (m.coverage || {})[role] || { state: "not_paged", member: null };
+      const who = c.member || team.get(role);
+      const busy = (c.busy || []).map((b) => h("li", { class: "busy" }, b.member, ": ", t("busyOn", { code: b.mission_code })));
+      return h("li", { class: "role state-" + c.state, "data-role": role, "data-state": c.state },
+        h("strong", {}, (cfg.roleLabels || {})[role] || role), ": ",
+        who ? who + " · " : "", (cfg.coverageStateLabels || {})[c.state] || c.state,
+        busy.length ? h("ul", { class: "busy-list" }, ...busy) : null);
+    }));
+  }
+
+  // The column names, for the phone where each row is shown as a short list.
+  const adverseColumns = [...document.querySelectorAll("#adverse-list thead th")].map((th) => th.textContent);
+
+  function showAdverse(m) {
+    const rows = (m.adverse_events || []).map((a) => h("tr", { "data-adverse-id": a.id, class: "severity-" + a.severity },
+      ...[when(a.occurred_at), statusLabel(a.phase), a.category_label, a.code_label, a.severity_label, a.note, a.reported_by]
+        .map((text, i) => h("td", { "data-label": adverseColumns[i], class: i === 4 ? "severity" : null }, text))));
+    document.querySelector("#adverse-list tbody").replaceChildren(...rows);
+    document.getElementById("adverse-list").hidden = rows.length === 0;
+    document.getElementById("adverse-empty").hidden = rows.length > 0;
+    document.getElementById("adverse-count").textContent = rows.length ? `(${rows.length})` : "";
+  }
+
+  function apply(m) {
     if (!m) return;
+    mission = m;
     status.textContent = m.status_label;
     status.dataset.status = m.status;
     since.setAttribute("datetime", m.status_changed_at);
-    since.textContent = new Date(m.status_changed_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    since.textContent = when(m.status_changed_at);
+    showFacts(m);
+    showCoverage(m);
+    showAdverse(m);
+    for (const fn of listeners) fn(m);
   }
+
+  /* What an event changed, beyond its label: a correction's old → new, what an undo took back. */
+  function detail(e) {
+    const p = e.payload || {};
+    if (e.kind === "mission.corrected") {
+      return t("corrected", { field: fieldLabel(p.field), old: valueText(p.field, p.old), new: valueText(p.field, p.new) });
+    }
+    if (e.kind === "mission.undone") {
+      const cleared = Object.entries(p.cleared || {}).filter(([, v]) => v !== null && v !== "")
+        .map(([field, value]) => `${fieldLabel(field)} ${valueText(field, value)}`);
+      return cleared.length ? t("takenBack", { what: cleared.join(", ") }) : "";
+    }
+    if (e.kind === "mission.standby" && (p.members || []).length) return p.members.join(", ");
+    if (e.kind === "team.stood_down" && (p.members || []).length) return p.members.join(", ");
+    return "";
+  }
+
+  function item(e) {
+    const occurred = e.occurred_at || e.created_at;
+    const late = Math.abs(Date.parse(e.created_at) - Date.parse(occurred)) > 60000;
+    const more = detail(e);
+    return h("li", { "data-sequence": e.sequence, "data-kind": e.kind, "data-occurred": occurred },
+      h("time", { datetime: occurred }, when(occurred)), " ",
+      late ? h("span", { class: "recorded muted" }, "(", t("recorded", { time: when(e.created_at) }), ") ") : null,
+      h("span", { class: "what" }, more && e.kind === "mission.corrected" ? (cfg.eventLabels || {})[e.kind] || e.label
+        : e.label || (e.to_status ? statusLabel(e.to_status) : e.kind)), " ",
+      more ? h("span", { class: "detail" }, more) : null, more ? " " : null,
+      e.actor ? h("span", { class: "actor muted" }, e.actor) : null,
+      e.note ? h("span", { class: "note" }, e.note) : null);
+  }
+
+  /* In the order things happened (a tap queued offline takes its own place), then as recorded. */
+  function addEvent(e) {
+    if (!e || timeline.querySelector(`[data-sequence="${e.sequence}"]`)) return;
+    lastSequence = Math.max(lastSequence, e.sequence);
+    const el = item(e);
+    const at = Date.parse(el.dataset.occurred);
+    const after = [...timeline.children].find((li) => {
+      const other = Date.parse(li.dataset.occurred);
+      return other > at || (other === at && Number(li.dataset.sequence) > e.sequence);
+    });
+    timeline.insertBefore(el, after || null);
+  }
+
+  async function request(method, path, body, key) {
+    const headers = { Accept: "application/json", "X-CSRFToken": L.csrfToken() };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (key) headers["Idempotency-Key"] = key;
+    const response = await fetch(path, {
+      method, credentials: "same-origin", headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, ok: response.ok, data: await response.json().catch(() => ({})) };
+  }
+
+  /* Read the mission and the events after the last one shown (after a 409, or a lost replay). */
+  async function reload() {
+    const base = `/api/v1/missions/${cfg.missionId}/`;
+    const [m, events] = await Promise.all([request("GET", base), request("GET", `${base}events/?after=${lastSequence}`)]);
+    if (m.ok) apply(m.data);
+    if (events.ok) for (const e of events.data) addEvent(e);
+  }
+
+  for (const e of cfg.events || []) addEvent(e);
+  apply(mission);
 
   L.stream({
     path: cfg.stream,
     after: cfg.after,
-    onSnapshot(msg) { showMission(msg.missions[0]); },
+    onSnapshot(msg) {
+      apply(msg.missions[0]);
+      // A snapshot instead of a replay: fetch the events this page has not shown.
+      if (msg.reason !== "connect") reload().catch(() => {});
+    },
     onEvent(msg) {
-      showMission(msg.mission);
-      if (timeline.querySelector(`[data-sequence="${msg.sequence}"]`)) return;
-      const when = new Date(msg.created_at);
-      timeline.append(h("li", { "data-sequence": msg.sequence },
-        h("time", { datetime: msg.created_at }, when.toLocaleString([], { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })), " ",
-        h("span", { class: "what" }, msg.to_status ? ((cfg.statusLabels || {})[msg.to_status] || msg.to_status) : msg.kind), " ",
-        msg.actor ? h("span", { class: "muted" }, msg.actor) : null, " ",
-        msg.note ? h("span", { class: "note" }, msg.note) : null));
+      apply(msg.mission);
+      addEvent(msg);
     },
   });
+  // Times shown as "today" become dated after midnight; the facts carry no timer otherwise.
+  setInterval(() => { if (mission) since.textContent = when(mission.status_changed_at); }, 60000);
+
+  window.EcmoMission = {
+    current: () => mission,
+    onChange: (fn) => listeners.push(fn),
+    apply, addEvent, reload, request, t, when, valueText, fieldLabel, statusLabel,
+  };
 })();
