@@ -96,28 +96,6 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-# The record's fields in words, for the correction form and the "old → new" of the timeline.
-FIELD_LABELS: dict[str, object] = {
-    "requested_at": gettext_lazy("First call (referral requested)"),
-    "review_started_at": gettext_lazy("Review started"),
-    "decided_at": gettext_lazy("Decision"),
-    "team_activated_at": gettext_lazy("Team activated"),
-    "team_ready_at": gettext_lazy("Team ready"),
-    "departed_at": gettext_lazy("Team departed"),
-    "on_site_at": gettext_lazy("Team at bedside"),
-    "cannulation_started_at": gettext_lazy("Cannulation started"),
-    "flow_established_at": gettext_lazy("ECMO flow established / circuit taken over"),
-    "departed_with_patient_at": gettext_lazy("Departed with patient"),
-    "arrived_at": gettext_lazy("Arrived at centre"),
-    "handed_over_at": gettext_lazy("Handed over"),
-    "closed_at": gettext_lazy("Closed"),
-    "outcome": gettext_lazy("Outcome"),
-    "support_mode": gettext_lazy("Support mode"),
-    "outbound_transport_mode": gettext_lazy("Transport to patient"),
-    "return_transport_mode": gettext_lazy("Transport with patient"),
-    "review_at": gettext_lazy("Review advice at"),
-}
-
 # What a role's paging looks like, in words (`notifications.selectors.role_coverage` states).
 COVERAGE_STATE_LABELS: dict[str, object] = {
     "accepted": gettext_lazy("accepted"),
@@ -205,7 +183,7 @@ def _page_config(*, stream: str, **extra) -> dict:
         texts=page_texts(),
         statusOrder=list(MissionStatus.values),
         reasonRequired=sorted(statuses.REASON_REQUIRED),
-        fieldLabels={field: str(label) for field, label in FIELD_LABELS.items()},
+        fieldLabels={field: str(label) for field, label in statuses.FIELD_LABELS.items()},
         coverageStateLabels={state: str(label) for state, label in COVERAGE_STATE_LABELS.items()},
         kindBadges={kind: str(label) for kind, label in KIND_BADGES.items()},
         actionLabels={status: str(label) for status, label in ACTION_LABELS.items()},
@@ -275,7 +253,7 @@ def _form_choices() -> dict:
         "transport_modes": TransportMode.choices,
         "adverse_categories": AdverseCategory.choices,
         "severities": Severity.choices,
-        "correctable": [(field, FIELD_LABELS[field]) for field in (*statuses.TIME_FIELDS,
+        "correctable": [(field, statuses.FIELD_LABELS[field]) for field in (*statuses.TIME_FIELDS,
                                                                      *statuses.CORRECTABLE_CHOICE_FIELDS)],
     }
 

@@ -310,7 +310,8 @@ def event_label(event: MissionEvent) -> str:
     if event.kind == "mission.undone":
         return f"{base}: {_status_label(event.from_status)} → {_status_label(event.to_status)}"
     if event.kind == "mission.corrected":
-        return f"{base}: {p.get('field', '')}"
+        field = p.get("field", "")
+        return f"{base}: {statuses.FIELD_LABELS.get(field, field)}"
     if event.kind == "adverse_event.recorded":
         code = ADVERSE_EVENT_CODES.get(p.get("category", ""), {}).get(p.get("code", ""), p.get("code", ""))
         return f"{base}: {code} ({_label(Severity, p.get('severity', ''))})"

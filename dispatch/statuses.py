@@ -122,6 +122,28 @@ CORRECTABLE_CHOICE_FIELDS: tuple[str, ...] = (
     "return_transport_mode",
 )
 
+# The recorded times and facts in the clinic's words (corrections name them, pages label them).
+FIELD_LABELS: dict[str, str] = {
+    "requested_at": _("First call (referral requested)"),
+    "review_started_at": _("Review started"),
+    "decided_at": _("Decision"),
+    "team_activated_at": _("Team activated"),
+    "team_ready_at": _("Team ready"),
+    "departed_at": _("Team departed"),
+    "on_site_at": _("Team at bedside"),
+    "cannulation_started_at": _("Cannulation started"),
+    "flow_established_at": _("ECMO flow established / circuit taken over"),
+    "departed_with_patient_at": _("Departed with patient"),
+    "arrived_at": _("Arrived at centre"),
+    "handed_over_at": _("Handed over"),
+    "closed_at": _("Closed"),
+    "outcome": _("Outcome"),
+    "support_mode": _("Support mode"),
+    "outbound_transport_mode": _("Transport to patient"),
+    "return_transport_mode": _("Transport with patient"),
+    "review_at": _("Review advice at"),
+}
+
 # Phase taps the team may take back (`undo_last_phase`): the hand-over and the endings may not.
 UNDOABLE: frozenset[str] = frozenset(
     {S.EN_ROUTE_OUT, S.ON_SITE, S.CANNULATING, S.ON_ECMO, S.EN_ROUTE_BACK, S.ARRIVED}
