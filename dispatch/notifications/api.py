@@ -17,6 +17,7 @@ from dispatch.notifications import serializers as s
 from dispatch.notifications.models import Alert, Shift
 from dispatch.notifications.services import alerts as alert_services
 from dispatch.notifications.services import roster as roster_services
+from dispatch.notifications.services import standby as standby_services
 
 
 def _require_coordinator(user) -> None:
@@ -108,6 +109,16 @@ class CoverByPhoneApi(APIView):
             mission_id=mission_id, team_role=team_role, actor=request.user, **data.validated_data
         )
         return Response(_alert_body(alert.pk))
+
+
+class StandbyApi(APIView):
+    @extend_schema(request=None, responses=s.StandbyOutput)
+    def post(self, request, mission_id: int):
+        get_object_or_404(dispatch_selectors.missions_visible_to(request.user), pk=mission_id)
+        result = standby_services.send_standby(
+            mission_id=mission_id, actor=request.user, source=event_source(request)
+        )
+        return Response(s.StandbyOutput(result).data)
 
 
 class ShiftListCreateApi(APIView):

@@ -7,7 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Team alerting"
 
     def ready(self) -> None:
-        """Subscribe to the core: page on activation, let paged people see the mission, follow failed pages."""
+        """Subscribe to the core: page on activation, stand down on an ending, remind of advice reviews,
+        let paged people see the mission, follow failed pages."""
         from dispatch import registry
         from dispatch.notifications import selectors, tasks  # noqa: F401 — tasks: registered for in-process runs
         from dispatch.notifications.models import Purpose

@@ -151,8 +151,10 @@ class Purpose(models.TextChoices):
     PAGE = "page", _("Page")
     UNCOVERED = "uncovered", _("Role uncovered (to coordinator)")
     ROSTER_GAP = "roster_gap", _("Roster gap (to coordinator)")
-    STAND_DOWN = "stand_down", _("Role covered: stand down")
+    STAND_DOWN = "stand_down", _("Stand down (role covered, or no team needed)")
     DECISION = "decision", _("Decision (to the referring doctor)")
+    STANDBY = "standby", _("Standby: possible activation")
+    REVIEW_DUE = "review_due", _("Advice review due")
 
 
 # Delivery statuses in the order they may happen; a status only ever moves to a higher rank.
@@ -174,7 +176,8 @@ class Notification(models.Model):
     """One outgoing SMS or call, of any purpose: every message the service sends is one of these.
 
     Sent at most once: a page is unique by (alert, run, channel, recipient, attempt), a message
-    caused by a timeline event (the decision SMS) by (event, purpose).
+    caused by a timeline event (the decision SMS, a standby, a stand-down) by (event, purpose,
+    number): one event may tell several people, each of them once.
     """
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
@@ -187,7 +190,7 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The timeline event this message announces (one message per event and purpose).",
+        help_text="The timeline event this message announces (one message per event, purpose and number).",
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
@@ -218,7 +221,9 @@ class Notification(models.Model):
                 name="notification_sent_once",
             ),
             models.UniqueConstraint(
-                fields=["event", "purpose"], condition=Q(event__isnull=False), name="notification_once_per_event"
+                fields=["event", "purpose", "to_number"],
+                condition=Q(event__isnull=False),
+                name="notification_once_per_event_number",
             ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]

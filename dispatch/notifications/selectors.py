@@ -1,7 +1,7 @@
 """Reads about team alerting shared by the board, the API, the phone page and the tasks."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from dispatch.models import Mission, MissionStatus, Role
+from dispatch import statuses
+from dispatch.models import Mission, MissionAssignment, MissionStatus, Role
 from dispatch.notifications.errors import reason
 from dispatch.notifications.models import (
     OPEN_STATES,
@@ -28,19 +29,78 @@ RECONCILE_HEARTBEAT = "paging-reconcile"
 
 # Before activation a mission has no pages, so its coverage needs no alert query.
 NEVER_PAGED = frozenset({MissionStatus.REQUESTED, MissionStatus.UNDER_REVIEW})
+# Until the team is ready a coordinator still looks for people: who is busy elsewhere matters then.
+STILL_STAFFING = NEVER_PAGED | {MissionStatus.TEAM_ACTIVATED}
+COVERED = ("accepted", "covered_by_phone")
+
+
+def busy_elsewhere(member_ids: Iterable[int], *, mission_id: int | None = None) -> dict[int, str]:
+    """Team members assigned to another active mission: {member_id: that mission's code}.
+
+    Someone on the road for one mission cannot answer a page for a second one, so automatic
+    paging skips them and readiness counts them as unavailable. One query.
+    """
+    rows = MissionAssignment.objects.filter(member_id__in=list(member_ids), mission__status__in=statuses.ACTIVE)
+    if mission_id is not None:
+        rows = rows.exclude(mission_id=mission_id)
+    busy: dict[int, str] = {}
+    for member_id, code in rows.order_by("assigned_at", "pk").values_list("member_id", "mission__code"):
+        busy.setdefault(member_id, code)
+    return busy
+
+
+def _busy_on_call(missions: Sequence[Mission]) -> dict[str, list[MissionAssignment]]:
+    """Per team role: assignments on active missions of people on call now for that role (one query)."""
+    roles = {role for mission in missions for role in mission.required_roles}
+    now = timezone.now()
+    rows = (
+        MissionAssignment.objects.filter(
+            mission__status__in=statuses.ACTIVE,
+            member__is_active=True,
+            member__shifts__team_role__in=roles,
+            member__shifts__starts_at__lte=now,
+            member__shifts__ends_at__gt=now,
+        )
+        .annotate(on_call_role=F("member__shifts__team_role"), mission_code=F("mission__code"))
+        .select_related("member")
+        .order_by("assigned_at", "pk")
+    )
+    by_role: dict[str, list[MissionAssignment]] = defaultdict(list)
+    for row in rows:
+        by_role[row.on_call_role].append(row)
+    return by_role
+
+
+def _add_busy(coverage: dict[int, dict[str, dict]], missions: Sequence[Mission]) -> None:
+    """Name, per role still to staff, the people on call for it who are busy on another mission."""
+    staffing = [m for m in missions if m.status in STILL_STAFFING]
+    if not staffing:
+        return
+    by_role = _busy_on_call(staffing)
+    for mission in staffing:
+        for role, entry in coverage[mission.pk].items():
+            if entry["state"] in COVERED:
+                continue
+            seen: set[int] = set()
+            for row in by_role.get(role, ()):
+                if row.mission_id != mission.pk and row.member_id not in seen:
+                    seen.add(row.member_id)
+                    entry["busy"].append({"member": display_name(row.member), "mission_code": row.mission_code})
 
 
 def role_coverage(missions: Sequence[Mission]) -> dict[int, dict[str, dict]]:
     """Per mission, per required role: who covers it and how far paging got.
 
     Shape: {mission_id: {role: {"state": "accepted"|"paging"|"declined"|"uncovered"|"covered_by_phone"
-    |"not_paged", "member": name or None}}}. "declined": still paging, and the last answer was a no.
+    |"not_paged", "member": name or None, "busy": [{"member", "mission_code"}]}}}. "declined": still
+    paging, and the last answer was a no. "busy": people on call for the role who are on another
+    active mission (filled only while the mission is still being staffed, one query for all).
     Uses the missions' required roles and their assignments (prefetch `assignments__member`).
     """
     coverage: dict[int, dict[str, dict]] = defaultdict(dict)
     for mission in missions:
         for role in mission.required_roles:
-            coverage[mission.pk][role] = {"state": "not_paged", "member": None}
+            coverage[mission.pk][role] = {"state": "not_paged", "member": None, "busy": []}
     paged_ids = [m.pk for m in missions if m.status not in NEVER_PAGED]
     alerts = Alert.objects.filter(mission_id__in=paged_ids).select_related("accepted_by") if paged_ids else []
     last_answers = {}
@@ -56,13 +116,14 @@ def role_coverage(missions: Sequence[Mission]) -> dict[int, dict[str, dict]]:
         last = last_answers.get(alert.pk)
         if state == AlertState.PAGING and last is not None and last.response == Response.DECLINED:
             state, member = "declined", display_name(last.member)
-        coverage[alert.mission_id][alert.team_role] = {"state": state, "member": member}
+        coverage[alert.mission_id][alert.team_role] = {"state": state, "member": member, "busy": []}
     for assignment in (a for mission in missions for a in mission.assignments.all()):
         entry = coverage[assignment.mission_id].get(assignment.team_role)
         if entry is None or entry["state"] in ("not_paged", "accepted", "covered_by_phone"):
             state = entry["state"] if entry and entry["state"] == "covered_by_phone" else "accepted"
             member = display_name(assignment.member)
-            coverage[assignment.mission_id][assignment.team_role] = {"state": state, "member": member}
+            coverage[assignment.mission_id][assignment.team_role] = {"state": state, "member": member, "busy": []}
+    _add_busy(coverage, missions)
     return dict(coverage)
 
 
@@ -139,7 +200,11 @@ def reachable(user) -> bool:
 
 
 def roster_readiness(*, now: datetime | None = None, horizon_h: int | None = None) -> dict:
-    """Per role: is someone reachable on call now, and is every minute of the next hours covered."""
+    """Per role: is someone reachable on call now, and is every minute of the next hours covered.
+
+    People on call now who are busy on another active mission count as unavailable and are listed
+    under "busy" ({"member", "mission_code"}).
+    """
     now = now or timezone.now()
     horizon_h = horizon_h or settings.ROSTER_READINESS_HORIZON_H
     end = now + timedelta(hours=horizon_h)
@@ -149,9 +214,19 @@ def roster_readiness(*, now: datetime | None = None, horizon_h: int | None = Non
         .select_related("member", "member__profile")
         .order_by("starts_at")
     )
+    shifts = list(shifts)
+    # On call now but on another mission: not available now (their later shifts still count).
+    busy = busy_elsewhere({s.member_id for s in shifts if s.starts_at <= now})
     by_role: dict[str, list[Shift]] = defaultdict(list)
+    busy_by_role: dict[str, dict[int, dict]] = defaultdict(dict)
     reach_cache: dict[int, bool] = {}
     for shift in shifts:
+        if shift.starts_at <= now and shift.member_id in busy:
+            busy_by_role[shift.team_role][shift.member_id] = {
+                "member": display_name(shift.member),
+                "mission_code": busy[shift.member_id],
+            }
+            continue
         if shift.member_id not in reach_cache:
             reach_cache[shift.member_id] = reachable(shift.member)
         if reach_cache[shift.member_id]:
@@ -170,6 +245,7 @@ def roster_readiness(*, now: datetime | None = None, horizon_h: int | None = Non
             "covered_now": bool(now_people),
             "covered_next_hours": not gaps,
             "on_call_now": list(dict.fromkeys(now_people)),
+            "busy": list(busy_by_role[role].values()),
             "gaps": gaps,
         }
     return {"checked_at": now.isoformat(), "horizon_h": horizon_h, "roles": result}

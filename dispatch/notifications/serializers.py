@@ -32,6 +32,19 @@ class AnswerInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
+class StandbyOutput(serializers.Serializer):
+    """Who is on standby for the mission's current review; `sent_to`: told by this request."""
+
+    mission_id = serializers.IntegerField(source="mission.pk")
+    mission_code = serializers.CharField(source="mission.code")
+    members = serializers.ListField(child=serializers.CharField())
+    sent_to = serializers.ListField(child=serializers.CharField())
+    event_sequence = serializers.SerializerMethodField()
+
+    def get_event_sequence(self, obj) -> int | None:
+        return obj.event.sequence if obj.event is not None else None
+
+
 class AlertListFilter(serializers.Serializer):
     open = serializers.BooleanField(required=False, default=True)
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path(f"{ALERTS}/repage/", api.RepageApi.as_view(), name="api-alert-repage"),
     path(f"{ALERTS}/page/", api.PageMemberApi.as_view(), name="api-alert-page"),
     path(f"{ALERTS}/cover/", api.CoverByPhoneApi.as_view(), name="api-alert-cover"),
+    path("api/v1/missions/<int:mission_id>/standby/", api.StandbyApi.as_view(), name="api-mission-standby"),
     path("api/v1/shifts/", api.ShiftListCreateApi.as_view(), name="api-shifts"),
     path("api/v1/shifts/<int:shift_id>/", api.ShiftDetailApi.as_view(), name="api-shift"),
     path("api/v1/roster/readiness/", api.RosterReadinessApi.as_view(), name="api-roster-readiness"),

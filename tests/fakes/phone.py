@@ -143,6 +143,21 @@ class Phone:
         self._consumed_calls.add(calls[0].sid)
         return CallHandle(self.fake, calls[0])
 
+    def expect_ringing_call(self, timeout: float = 5) -> Call:
+        """Wait until an unseen call to this phone rings (not answered); consume it and return it."""
+        call = wait_until(
+            lambda: next(
+                (c for c in self.fake.calls if c.to == self.number and c.status == "ringing"
+                 and c.sid not in self._consumed_calls),
+                None,
+            ),
+            timeout,
+            lambda: f"{self.number} expected a ringing call.\n{self.describe()}",
+            interval=0.01,
+        )
+        self._consumed_calls.add(call.sid)
+        return call
+
     def expect_no_call(self, within: float = 1.0) -> Phone:
         deadline = time.monotonic() + within
         while True:

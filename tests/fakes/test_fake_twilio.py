@@ -285,6 +285,19 @@ def test_unanswered_calls_report_final_status_only(fake, app, outcome):
     assert fake.call(call.sid).statuses == ["queued", "initiated", "ringing", outcome]
 
 
+def test_a_ringing_call_rings_until_the_app_hangs_it_up(fake, app):
+    fake.set_call_outcome(DOCTOR, "ringing")
+    client = client_for(fake)
+    created = client.calls.create(to=DOCTOR, from_=APP_NUMBER, url=app.url("/voice"), status_callback=app.url("/st"))
+    ringing = fake.phone(DOCTOR).expect_ringing_call()
+
+    client.calls(created.sid).update(status="completed")
+
+    fake.wait_for(lambda: fake.call(created.sid).ended)
+    assert [(u.sid, u.status, u.status_before) for u in fake.call_updates] == [(ringing.sid, "completed", "ringing")]
+    assert fake.call(created.sid).statuses[-1] == "canceled" and app.at("/voice") == []
+
+
 def test_hangup_completes_without_digits(fake, app):
     app.responses["/voice"] = (200, PROMPT)
     client_for(fake).calls.create(to=DOCTOR, from_=APP_NUMBER, url=app.url("/voice"))

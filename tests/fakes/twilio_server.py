@@ -49,7 +49,8 @@ ERROR_MESSAGES = {
 DEFAULT_ERROR_CODES = {401: 20003, 404: 20404, 405: 20004, 429: 20429, 500: 20500, 503: 20503}
 
 SMS_OUTCOMES = ("delivered", "undelivered", "failed", "none")
-CALL_OUTCOMES = ("answer", "no-answer", "busy", "failed", "voicemail")
+# "ringing": the phone rings until the call is ended through the API (a call update) or the fake resets.
+CALL_OUTCOMES = ("answer", "no-answer", "busy", "failed", "voicemail", "ringing")
 # Call status-callback events and the statuses they cover (final statuses go via "completed").
 CALL_EVENT_FOR_STATUS = {"initiated": "initiated", "ringing": "ringing", "in-progress": "answered"}
 
@@ -79,6 +80,16 @@ class RequestRecord:
     def get(self, name: str, default: str | None = None) -> str | None:
         values = self.form.get(name)
         return values[0] if values else default
+
+
+@dataclass
+class CallUpdate:
+    """A call update the app made (``POST Calls/{sid}.json``), e.g. ``Status=completed`` to hang up."""
+
+    sid: str
+    status: str | None
+    status_before: str  # what the call was doing when the update arrived
+    time: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -167,6 +178,7 @@ class Call:
     statuses: list[str] = field(default_factory=lambda: ["queued"])
     answered_at: float | None = None
     ended_at: float | None = None
+    hung_up_via_api: bool = False
     documents: list[TwiML] = field(default_factory=list)  # voice TwiML, then each Gather response
     digits: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -305,6 +317,7 @@ class FakeTwilio:
         self._requests: list[RequestRecord] = []
         self._messages: list[Message] = []
         self._calls: list[Call] = []
+        self._call_updates: list[CallUpdate] = []
         self._webhooks: list[Webhook] = []
         self._replies: list[Reply] = []
         self._injected: list[_Injected] = []
@@ -392,6 +405,12 @@ class FakeTwilio:
     def calls(self) -> list[Call]:
         with self._lock:
             return list(self._calls)
+
+    @property
+    def call_updates(self) -> list[CallUpdate]:
+        """Every call update the app made, in order (a hang-up is ``status == "completed"``)."""
+        with self._lock:
+            return list(self._call_updates)
 
     @property
     def webhooks(self) -> list[Webhook]:
@@ -548,6 +567,10 @@ class FakeTwilio:
             return 200, self._json(obj), {}, None
         if kind == "Calls" and rec.method == "POST" and rec.get("Status") in ("completed", "canceled"):
             assert isinstance(obj, Call)
+            with self._lock:
+                self._call_updates.append(CallUpdate(sid=obj.sid, status=rec.get("Status"), status_before=obj.status))
+                if obj.ended_at is None:
+                    obj.hung_up_via_api = True
             obj._done.set()
             return 200, self._json(obj), {}, None
         return self._error(405, 20004)
@@ -884,6 +907,13 @@ class FakeTwilio:
             return
         if call.outcome in ("no-answer", "busy", "failed"):
             self._finish_call(call, call.outcome)
+            return
+        if call.outcome == "ringing":
+            while not call._done.wait(0.05):  # rings until hung up through the API
+                if not self._alive(gen):
+                    return
+            # Twilio: a call ended through the API before it was answered is "canceled".
+            self._finish_call(call, "canceled")
             return
         call.answered_at = time.time()
         self._call_status(call, "in-progress")

@@ -62,3 +62,22 @@ def activate(roles=(TeamRole.ECMO_PHYSICIAN,), coordinator=None):
     mission = factories.MissionFactory(status=MissionStatus.UNDER_REVIEW, required_roles=list(roles))
     transition_mission(mission_id=mission.pk, to_status=MissionStatus.TEAM_ACTIVATED, actor=coordinator, source="web")
     return mission
+
+
+def busy_on_another_mission(member, status: str = MissionStatus.EN_ROUTE_OUT):
+    """Put `member` on the team of another mission in `status` (accepted, or on the road)."""
+    other = factories.MissionFactory(status=status)
+    factories.assign(other, member)
+    return other
+
+
+def end_mission(mission, to_status: str = MissionStatus.CANCELLED, outcome: str = "patient_died", actor=None):
+    """Cancel (or abort) a mission through the state machine, with its reason and outcome."""
+    return transition_mission(
+        mission_id=mission.pk,
+        to_status=to_status,
+        actor=actor or factories.make_coordinator(),
+        source="web",
+        reason="clinical reason",
+        outcome=outcome,
+    )

@@ -34,6 +34,10 @@ class Backend(Protocol):
 
     def place_call(self, *, to: str, twiml_url: str, status_callback: str, ring_timeout_s: int) -> SendResult: ...
 
+    def end_call(self, *, sid: str) -> SendResult:
+        """Hang up a call still queued, ringing or in progress; a call already over counts as ended."""
+        ...
+
 
 BACKENDS = {
     "console": "dispatch.notifications.backends.console.ConsoleBackend",

@@ -19,3 +19,7 @@ class ConsoleBackend:
     def place_call(self, *, to: str, twiml_url: str, status_callback: str, ring_timeout_s: int) -> SendResult:
         logger.warning("CALL to %s (TwiML %s)", to, twiml_url)
         return SendResult(ok=True, sid=f"console-CA{uuid.uuid4().hex}", status="queued")
+
+    def end_call(self, *, sid: str) -> SendResult:
+        logger.warning("HANG UP call %s", sid)
+        return SendResult(ok=True, sid=sid, status="completed")

@@ -1,10 +1,11 @@
 """Real SMS and voice calls through the twilio library (Messages and Calls APIs).
 
-One request per call. 5xx, 429 and failures to connect come back ``retryable``: the pipeline
-re-enqueues the send with a backoff (no sleeping in a worker). A request that timed out or broke
-after it was sent may have been carried out, so it is never repeated blindly: the result is
-"unknown" and the status callback (or, failing that, reconcile after TWILIO_UNCONFIRMED_GRACE_S)
-settles it. Anything else is sorted into permanent (skip this channel for the person) or not.
+One request per call (a hang-up is one call update, ``Status=completed``). 5xx, 429 and
+failures to connect come back ``retryable``: the pipeline re-enqueues the send with a backoff
+(no sleeping in a worker). A request that timed out or broke after it was sent may have been
+carried out, so it is never repeated blindly: the result is "unknown" and the status callback
+(or, failing that, reconcile after TWILIO_UNCONFIRMED_GRACE_S) settles it. Anything else is
+sorted into permanent (skip this channel for the person) or not.
 """
 
 import functools
@@ -20,6 +21,9 @@ from dispatch.notifications import errors
 from dispatch.notifications.backends import SendResult
 
 logger = logging.getLogger(__name__)
+
+# "Call is not in-progress. Cannot redirect.": the call ended before the update arrived.
+CALL_NOT_IN_PROGRESS = 21220
 
 
 def make_client() -> Client:
@@ -106,3 +110,23 @@ class TwilioBackend:
                 status_callback_event=["initiated", "ringing", "answered", "completed"],
             ),
         )
+
+    def end_call(self, *, sid: str) -> SendResult:
+        """Twilio's call update with ``status=completed`` ends a call whether it rings or talks.
+
+        A call that is already over (404, or 21220 "not in progress") needs nothing more: ok.
+        """
+        try:
+            resource = self.client.calls(sid).update(status="completed")
+            return SendResult(ok=True, sid=sid, status=resource.status or "completed")
+        except TwilioRestException as exc:
+            if exc.status == 404 or exc.code == CALL_NOT_IN_PROGRESS:
+                return SendResult(ok=True, sid=sid, status="completed")
+            if _retryable(exc):
+                logger.warning("hang-up of %s: Twilio did not take it: %s", sid, exc)
+                return SendResult(ok=False, retryable=True, error_code=exc.code, error_reason=type(exc).__name__)
+            return SendResult(ok=False, error_code=exc.code, error_reason=errors.reason(exc.code, str(exc.msg)))
+        except requests.exceptions.RequestException as exc:
+            # Asking again is harmless here: ending an ended call changes nothing.
+            logger.warning("hang-up of %s: no answer from Twilio (%s)", sid, type(exc).__name__)
+            return SendResult(ok=False, retryable=True, error_reason=type(exc).__name__)

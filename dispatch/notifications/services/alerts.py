@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from dispatch import roles
 from dispatch.errors import Conflict, NotAllowed, NotVisible, ValidationFailed
 from dispatch.models import EventSource, Mission, MissionAssignment, MissionStatus, TeamRole
-from dispatch.notifications import texts
+from dispatch.notifications import selectors, texts
 from dispatch.notifications.models import (
     COVERED_STATES,
     OPEN_STATES,
@@ -23,6 +23,7 @@ from dispatch.notifications.models import (
     AlertState,
     Response,
 )
+from dispatch.notifications.services import reviews, standby
 from dispatch.notifications.services.delivery import send_on_commit
 from dispatch.notifications.services.escalation import (
     advance_if_exhausted,
@@ -45,15 +46,23 @@ class AnswerResult:
     replayed: bool = False
 
 
-def on_mission_transition(transition: Transition) -> None:
-    """Subscribed to the state machine (`apps.py`): page the team on activation, stop on cancel/decline.
+# Paging stops when the mission no longer needs a team.
+CLOSES_ALERTS = frozenset({MissionStatus.CANCELLED, MissionStatus.DECLINED, MissionStatus.ABORTED})
 
-    Runs in the transition's transaction with the mission locked; pages go out on commit.
+
+def on_mission_transition(transition: Transition) -> None:
+    """Subscribed to the state machine (`apps.py`), the feature's one subscriber: page the team on
+    activation; on an ending, stop paging first (so no pending page goes out), then stand down
+    whoever is on standby or paged; on advice with a review time, schedule the reminder.
+
+    Runs in the transition's transaction with the mission locked; messages go out on commit.
     """
     if transition.to_status == MissionStatus.TEAM_ACTIVATED:
         open_alerts(mission=transition.mission)
-    elif transition.to_status in (MissionStatus.CANCELLED, MissionStatus.DECLINED):
+    elif transition.to_status in CLOSES_ALERTS:
         close_alerts(mission=transition.mission)
+    standby.stand_down(transition)
+    reviews.on_mission_transition(transition)
 
 
 def open_alerts(*, mission: Mission) -> list[Alert]:
@@ -79,6 +88,7 @@ def open_alerts(*, mission: Mission) -> list[Alert]:
 
 
 def close_alerts(*, mission: Mission) -> None:
+    """Cancel the mission's open alerts: escalation stops, pending pages are skipped when claimed."""
     for alert in Alert.objects.select_for_update().filter(mission=mission, state__in=OPEN_STATES):
         alert.state = AlertState.CANCELLED
         alert.closed_at = timezone.now()
@@ -266,8 +276,16 @@ def page_member(*, mission_id: int, team_role: str, member_id: int, actor) -> Al
     if not alert.is_open:
         raise Conflict(_("This role is already covered."), state=alert.state)
     member = _team_member(member_id)
+    # By hand a busy member is paged all the same: the coordinator decides; the timeline says so.
+    busy = selectors.busy_elsewhere([member.pk], mission_id=mission.pk)
     ids = page_people(
-        mission=mission, alert=alert, people=[member], channels=["sms", "voice"], tier="named", step=-1
+        mission=mission,
+        alert=alert,
+        people=[member],
+        channels=["sms", "voice"],
+        tier="named",
+        step=-1,
+        busy=[{"member": display_name(member), "mission_code": code} for code in busy.values()],
     )
     alert.save()
     send_on_commit(ids)

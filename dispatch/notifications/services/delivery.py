@@ -75,12 +75,15 @@ def queue_message(
     event: MissionEvent | None = None,
     recipient=None,
 ) -> Notification:
-    """An SMS that goes out on commit. With `event`, at most one per event and purpose (idempotent)."""
-    fields = {"mission": mission, "recipient": recipient, "channel": Channel.SMS, "to_number": to_number, "body": body}
+    """An SMS that goes out on commit. With `event`, at most one per event, purpose and number
+    (idempotent): an event that tells several people (a standby, a stand-down) tells each once."""
+    fields = {"mission": mission, "recipient": recipient, "channel": Channel.SMS, "body": body}
     if event is None:
-        notification, created = Notification.objects.create(purpose=purpose, **fields), True
+        notification, created = Notification.objects.create(purpose=purpose, to_number=to_number, **fields), True
     else:
-        notification, created = Notification.objects.get_or_create(event=event, purpose=purpose, defaults=fields)
+        notification, created = Notification.objects.get_or_create(
+            event=event, purpose=purpose, to_number=to_number, defaults=fields
+        )
     if created:
         send_on_commit([notification.pk])
     return notification

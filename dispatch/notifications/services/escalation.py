@@ -103,7 +103,12 @@ def run_due_step(*, alert_id: int, token: str) -> list[int]:
     return ids
 
 
-def _recipients_for(alert: Alert, tier: str) -> list:
+def _recipients_for(alert: Alert, tier: str) -> tuple[list, list[dict]]:
+    """Who this step pages, and who it skips because they are busy on another active mission.
+
+    A member already on the road for another mission cannot come: automatic paging passes over
+    them, so the backup is paged first (a coordinator may still page them by hand).
+    """
     role = alert.team_role
     if tier in ("primary", "backup"):
         people = selectors.on_call(team_role=role, tier=tier)
@@ -112,15 +117,26 @@ def _recipients_for(alert: Alert, tier: str) -> list:
     declined = set(
         AlertRecipient.objects.filter(alert=alert, response=Response.DECLINED).values_list("member_id", flat=True)
     )
-    return [person for person in people if person.pk not in declined]
+    people = [person for person in people if person.pk not in declined]
+    busy = selectors.busy_elsewhere([p.pk for p in people], mission_id=alert.mission_id)
+    skipped = [{"member": display_name(p), "mission_code": busy[p.pk]} for p in people if p.pk in busy]
+    return [p for p in people if p.pk not in busy], skipped
 
 
 def page_people(
-    *, mission: Mission, alert: Alert, people: list, channels: list[str], tier: str, step: int
+    *,
+    mission: Mission,
+    alert: Alert,
+    people: list,
+    channels: list[str],
+    tier: str,
+    step: int,
+    busy: list[dict] | None = None,
 ) -> list[int]:
     """Create one notification per person and channel in a new run; skip blocked channels.
 
-    A person whose SMS channel is blocked gets a call instead. Caller holds the alert lock.
+    A person whose SMS channel is blocked gets a call instead. `busy` names who was passed over
+    (or, for a page by hand, who is paged although busy) for the timeline. Caller holds the alert lock.
     """
     alert.run_count += 1
     run = alert.run_count
@@ -157,6 +173,7 @@ def page_people(
             "members": [display_name(p) for p in people],
             "channels": channels,
             "skipped": skipped,
+            "busy": busy or [],
         },
     )
     return ids
@@ -165,20 +182,28 @@ def page_people(
 def run_next_step(*, mission: Mission, alert: Alert) -> list[int]:
     """Run policy steps from `alert.step_index` until one pages somebody. Caller holds the locks."""
     steps = alert.policy.get("steps", [])
+    passed_over: dict[str, dict] = {}  # busy people skipped on the way, named on the step that pages
     while alert.step_index < len(steps):
         index = alert.step_index
         step = steps[index]
         alert.step_index += 1
         if step["tier"] == "coordinator":
-            ids = _mark_uncovered(mission=mission, alert=alert, step=index)
+            ids = _mark_uncovered(mission=mission, alert=alert, step=index, busy=list(passed_over.values()))
             alert.save()
             return ids
-        people = _recipients_for(alert, step["tier"])
+        people, busy = _recipients_for(alert, step["tier"])
+        passed_over.update((entry["member"], entry) for entry in busy)
         if not people:
             logger.info("alert %s step %s (%s): nobody to page, moving on", alert.pk, index, step["tier"])
             continue
         ids = page_people(
-            mission=mission, alert=alert, people=people, channels=step["channels"], tier=step["tier"], step=index
+            mission=mission,
+            alert=alert,
+            people=people,
+            channels=step["channels"],
+            tier=step["tier"],
+            step=index,
+            busy=list(passed_over.values()),
         )
         if not ids:
             continue
@@ -191,7 +216,7 @@ def run_next_step(*, mission: Mission, alert: Alert) -> list[int]:
     return []
 
 
-def _mark_uncovered(*, mission: Mission, alert: Alert, step: int) -> list[int]:
+def _mark_uncovered(*, mission: Mission, alert: Alert, step: int, busy: list[dict]) -> list[int]:
     """Nobody answered: tell the coordinators; the alert stays open for a late acceptance."""
     alert.state = AlertState.UNCOVERED
     stop_escalation(alert)
@@ -217,7 +242,7 @@ def _mark_uncovered(*, mission: Mission, alert: Alert, step: int) -> list[int]:
         kind="alert.uncovered",
         source=EventSource.SYSTEM,
         note=body,
-        payload={"alert_id": alert.pk, "team_role": alert.team_role},
+        payload={"alert_id": alert.pk, "team_role": alert.team_role, "busy": busy},
     )
     return ids
 

@@ -11,11 +11,14 @@ from dispatch.notifications.models import CLAIMED, PENDING, Alert, AlertState, H
 from dispatch.notifications.selectors import RECONCILE_HEARTBEAT
 from dispatch.notifications.services.delivery import deliver, resolve_unconfirmed
 from dispatch.notifications.services.escalation import run_due_step
+from dispatch.notifications.services.reviews import overdue_reviews, remind_review
 
 logger = logging.getLogger(__name__)
 
 # Leave a step this overdue to its own timer task (the token makes a race harmless anyway).
 OVERDUE_GRACE = timedelta(milliseconds=500)
+# An advice review reminder is left to its own timer task this long.
+OVERDUE_REVIEW_GRACE = timedelta(seconds=2)
 
 
 def pending_grace() -> timedelta:
@@ -55,4 +58,13 @@ def reconcile_paging() -> dict:
     for notification_id in unconfirmed:
         logger.warning("notification %s: no word from the provider, settling it", notification_id)
         resolve_unconfirmed(notification_id=notification_id)
-    return {"overdue_steps": len(overdue), "pending_sent": len(stuck), "unconfirmed": len(unconfirmed)}
+    reviews = list(overdue_reviews(now=now, grace=OVERDUE_REVIEW_GRACE).values_list("pk", "review_at"))
+    for mission_id, review_at in reviews:
+        logger.warning("mission %s: advice review reminder overdue, sending it from reconcile", mission_id)
+        remind_review(mission_id=mission_id, review_at=review_at.isoformat())
+    return {
+        "overdue_steps": len(overdue),
+        "pending_sent": len(stuck),
+        "unconfirmed": len(unconfirmed),
+        "overdue_reviews": len(reviews),
+    }

@@ -33,7 +33,10 @@
         const who = info.on_call_now.length ? info.on_call_now.join(", ") : "nobody reachable on call";
         const label = (cfg.roleLabels || {})[role] || role;
         const ahead = info.covered_next_hours ? "" : ` · gap within ${r.horizon_h} h`;
-        return h("li", { class: "role-readiness " + state, "data-role": role, "data-state": state }, `${label}: ${who}${ahead}`);
+        // On call but on another mission: unavailable now, and the board says where they are.
+        const busy = (info.busy || []).map((b) => `${b.member} busy on ${b.mission_code}`).join(", ");
+        return h("li", { class: "role-readiness " + state, "data-role": role, "data-state": state },
+          `${label}: ${who}${ahead}${busy ? ` · ${busy}` : ""}`);
       }));
     } catch (err) {
       roster.replaceChildren(h("li", { class: "role-readiness unknown" }, "Roster readiness unavailable"));
