@@ -242,6 +242,9 @@ CELERY_TASK_ROUTES = {
     "notifications.run_escalation_step": {"queue": "critical"},
     "notifications.deliver_notifications": {"queue": "critical"},
     "notifications.reconcile_paging": {"queue": "critical"},
+    # A phone still ringing for a cancelled mission must stop now, not behind the roster check.
+    "notifications.hang_up_calls": {"queue": "critical"},
+    "notifications.remind_review": {"queue": "default"},
     "notifications.check_roster": {"queue": "default"},
 }
 # --- end team alerting ---

@@ -21,6 +21,7 @@ from rest_framework.authtoken.models import Token
 
 from dispatch.models import MissionEvent, MissionStatus
 from tests.support import factories
+from tests.support.missions import transition_body
 from tests.support.processes import VENV_BIN, Process, base_env, free_port
 from tests.support.waiting import wait_until
 
@@ -186,13 +187,16 @@ def test_boards_miss_nothing_when_redis_restarts_and_transitions_commit_during_t
     api = requests.Session()
     api.trust_env = False
     api.headers["Authorization"] = f"Token {token}"
-    steps = iter([(mission, status) for status in PATH for mission in missions])
+    legs = zip([MissionStatus.TEAM_READY, *PATH[:-1]], PATH, strict=True)
+    steps = iter([(mission, previous, status) for previous, status in legs for mission in missions])
 
     def transition() -> requests.Response:
-        mission, status = next(steps)
+        mission, previous, status = next(steps)
         started = time.monotonic()
         answer = api.post(
-            f"http://{stack['base']}/api/v1/missions/{mission.pk}/transitions/", json={"to": status}, timeout=20
+            f"http://{stack['base']}/api/v1/missions/{mission.pk}/transitions/",
+            json=transition_body(previous, status),
+            timeout=20,
         )
         assert answer.status_code == 200, (status, answer.status_code, answer.text[:500])
         assert time.monotonic() - started < 10, "a transition hung on the missing Redis"
