@@ -110,8 +110,9 @@ class MissionOutput(serializers.Serializer):
     allowed_transitions = serializers.ListField(child=serializers.ChoiceField(choices=MissionStatus.choices))
     coverage = serializers.DictField(
         child=serializers.DictField(),
-        help_text=_("Per required role: {state, member}; state is accepted, paging, declined, uncovered, "
-                    "covered_by_phone or not_paged."),
+        help_text=_("Per required role: {state, member, busy}; state is accepted, paging, declined, uncovered, "
+                    "covered_by_phone or not_paged; busy lists [{member, mission_code}]: people on call for the "
+                    "role who are on another active mission (filled while the team is being found)."),
     )
     referral = serializers.DictField(
         allow_null=True,
