@@ -42,7 +42,8 @@ def test_mission_stream_snapshot_stays_within_its_budget(coordinator, django_ass
     mission = factories.MissionFactory(status=S.EN_ROUTE_OUT)
     factories.assign(mission, factories.make_team_member())
 
-    # Sequence, roles, mission, team (2), role coverage (4), referral, travel model, latest position.
+    # Sequence, roles, mission, team (2), role coverage (2, +1 for busy members while the team is being
+    # found), referral, adverse events, travel model, latest position.
     with django_assert_max_num_queries(12):
         snapshot = build_snapshot(user=coordinator, mission_id=mission.pk, memo=None, reason="connect")
 
@@ -57,7 +58,8 @@ def test_building_one_broadcast_stays_within_its_budget(coordinator, django_asse
         transport_mode="road",
     ).event
 
-    # The event with mission and hospitals, the team, role coverage (4), the referral, travel (2).
+    # The event with mission and hospitals, the team (2), role coverage (2, +1 while the team is being found),
+    # the referral, adverse events, travel (2).
     with django_assert_max_num_queries(10):
         message = live_message(event.pk)
 
