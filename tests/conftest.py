@@ -73,6 +73,30 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _flush_survives_a_deadlock():
+    """Between two transactional tests the database is emptied with TRUNCATE. A live server of the
+    browser tests may be reading at that moment (a page's catch-up poll), and PostgreSQL then ends
+    one of the two with "deadlock detected" — sometimes the TRUNCATE. Its locks are released at
+    once, so the flush is simply run again; the server's read is its own business."""
+    from django.core.management.base import CommandError
+    from django.core.management.commands import flush
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        for attempt in range(1, 6):
+            try:
+                return original(self, **options)
+            except CommandError as exc:
+                if attempt == 5 or "deadlock detected" not in str(exc.__cause__ or ""):
+                    raise
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _close_connection_pools(django_db_setup, django_db_blocker):
     """Idle pooled connections would keep the test database from being dropped at the end.
 
