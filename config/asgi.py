@@ -11,6 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from dispatch import scheduling  # noqa: E402
+from dispatch.monitoring.metrics import WebSocketMetrics  # noqa: E402
 from dispatch.realtime.auth import TokenOrSessionAuth  # noqa: E402
 from dispatch.realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -18,7 +19,8 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Token clients skip the Origin check; cookie clients get Origin check + session (see auth.py).
-        "websocket": TokenOrSessionAuth(URLRouter(websocket_urlpatterns)),
+        # WebSocketMetrics outermost: it counts streams and times event frames (/metrics).
+        "websocket": WebSocketMetrics(TokenOrSessionAuth(URLRouter(websocket_urlpatterns))),
     }
 )
 

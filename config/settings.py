@@ -14,7 +14,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
+# The fallback key is public (it is in this file): good for a laptop, never for a server.
+# `manage.py preflight` (the run command) refuses it when DEBUG is off; `check --deploy` warns (W009).
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "phonenumber_field",
     "channels",
     "hospitals",
@@ -42,11 +46,19 @@ INSTALLED_APPS = [
     "dispatch.tracking",
     "dispatch.referrals",
     "dispatch.realtime",
+    "health_check",  # /readyz (dispatch/monitoring)
+    "dispatch.accounts",
+    # Brute-force limit on the login page and the token endpoint (dispatch/accounts/lockout.py).
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # First: it times every request, redirects and refusals included (/metrics, dispatch/monitoring).
+    "dispatch.monitoring.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login that axes refused into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +107,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- accounts (dispatch/accounts) ---
+# Axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# An API token is valid this many hours after it was issued; then 401, and the client logs in again.
+API_TOKEN_TTL_H = env.float("API_TOKEN_TTL_H", default=24.0)
+if not API_TOKEN_TTL_H > 0:
+    raise environ.ImproperlyConfigured(f"API_TOKEN_TTL_H must be > 0, got {API_TOKEN_TTL_H!r}")
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_MINUTES", default=15.0) / 60  # axes takes hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A wrong password during a lockout does not extend it (so the lockout ends when the message says).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "dispatch.accounts.lockout.lockout_response"
+# Behind N reverse proxies that each append to X-Forwarded-For, the client is the N-th address
+# from its right (the brute-force limit and the audit of clinical reads both use it); 0 = REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "dispatch.accounts.lockout.client_ip"
+# --- end accounts ---
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -114,6 +148,41 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "login"
+
+# --- HTTPS and browser protections (production: see README, "Production settings") ---
+# HTTPS=true: the site is served over HTTPS only. Cookies are then Secure, plain HTTP is
+# redirected, and browsers are told (HSTS) to use HTTPS for SECURE_HSTS_SECONDS.
+HTTPS = env.bool("HTTPS", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Preloading is the domain owner's decision (hstspreload.org), so `check --deploy` does not ask for it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto (only if it always sets it).
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# No inline script or style anywhere: pages load static files and read data from
+# <script type="application/json"> blocks (json_script), which a CSP never runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# --- end HTTPS and browser protections ---
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -156,20 +225,30 @@ REST_FRAMEWORK = {
     # Token first: an expired or missing login is then a 401 (not a 403), so the phone page
     # knows to log in again and keeps its queued taps instead of dropping them.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dispatch.accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dispatch.api.exceptions.exception_handler",
+    # JSON with a nesting limit (API_JSON_MAX_DEPTH): a deeply nested body is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "dispatch.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Deepest nesting a JSON request body may have; our bodies nest 3 levels at most.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "ECMO Dispatch API",
     "DESCRIPTION": "Referrals, mobile ECMO team activation and mission tracking.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs describe every endpoint: for logged-in users only (token or session).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI is served from our own static files: the service must work without internet.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -189,6 +268,14 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 # Roles a mobile team needs unless the coordinator says otherwise (ELSO transport guideline).
 DEFAULT_REQUIRED_TEAM_ROLES = env.list(
     "DEFAULT_REQUIRED_TEAM_ROLES", default=["ecmo_physician", "perfusionist", "nurse", "driver"]
+)
+# The referring doctor's callback number gets the decision SMS: only these country calling codes,
+# and never a premium-rate range (toll fraud). Defaults: Slovenia and its neighbours; premium
+# ranges of those countries (SI 090, HR 060/064/069, IT 89x, AT 0900/0930, HU 06-90).
+CALLBACK_PHONE_COUNTRY_CODES = env.list("CALLBACK_PHONE_COUNTRY_CODES", default=["386", "385", "39", "43", "36"])
+CALLBACK_PHONE_BLOCKED_PREFIXES = env.list(
+    "CALLBACK_PHONE_BLOCKED_PREFIXES",
+    default=["+38690", "+38560", "+38564", "+38569", "+3989", "+43900", "+43930", "+3690"],
 )
 # How long the member who tapped a phase may take it back themselves (a coordinator: until hand-over).
 UNDO_WINDOW_S = env.int("UNDO_WINDOW_S", default=120)
@@ -326,6 +413,16 @@ CACHES = {
 TRACKING_MIN_INTERVAL_S = env.float("TRACKING_MIN_INTERVAL_S", default=5.0)
 TRACKING_CLOCK_SKEW_S = env.float("TRACKING_CLOCK_SKEW_S", default=30.0)
 TRACKING_MAX_AGE_S = env.float("TRACKING_MAX_AGE_S", default=600.0)
+# Positions outside this box (south,west,north,east in degrees; default Slovenia and its
+# surroundings) are refused, and so is one whose remaining drive exceeds TRACKING_MAX_ETA_MIN.
+try:
+    SERVICE_AREA_BBOX = [float(v) for v in env.list("SERVICE_AREA_BBOX", default=["44.5", "12.5", "47.6", "17.5"])]
+except ValueError as exc:
+    raise environ.ImproperlyConfigured(f"SERVICE_AREA_BBOX must be four numbers: {exc}") from exc
+_south, _west, _north, _east = SERVICE_AREA_BBOX if len(SERVICE_AREA_BBOX) == 4 else (0, 0, 0, 0)
+if not (-90 <= _south < _north <= 90 and -180 <= _west < _east <= 180):
+    raise environ.ImproperlyConfigured(f"SERVICE_AREA_BBOX must be south,west,north,east; got {SERVICE_AREA_BBOX!r}")
+TRACKING_MAX_ETA_MIN = _env_number("TRACKING_MAX_ETA_MIN", 360.0)
 TRACKING_EVENT_MIN_INTERVAL_S = env.float("TRACKING_EVENT_MIN_INTERVAL_S", default=30.0)
 TRACKING_PURGE_INTERVAL_S = env.float("TRACKING_PURGE_INTERVAL_S", default=60.0)
 CELERY_BEAT_SCHEDULE |= {
@@ -335,3 +432,68 @@ CELERY_BEAT_SCHEDULE |= {
     },
 }
 # --- end travel estimates and live position ---
+
+# --- several nodes (docs/deploy.md): Redis through Sentinel, the beat lock, health and metrics ---
+# Redis through Sentinel: REDIS_SENTINELS="host:26379,host:26379,..." and the master's name. The
+# channel layer, the Celery broker and the Redis caches then ask the sentinels for the master;
+# REDIS_URL still names the database number and the password (its host is not used).
+REDIS_SENTINELS = [
+    (host, int(port)) for host, _, port in (item.rpartition(":") for item in env.list("REDIS_SENTINELS", default=[]))
+]
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="ecmo")
+REDIS_SENTINEL_PASSWORD = env.str("REDIS_SENTINEL_PASSWORD", default="")
+# Where a periodic task claims its interval, so a second beat is harmless (dispatch.scheduling).
+COORDINATION_CACHE_ALIAS = "coordination"
+CACHES[COORDINATION_CACHE_ALIAS] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("COORDINATION_CACHE_PREFIX", default="ecmo-coordination"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "coordination"}
+)
+if REDIS_SENTINELS and REDIS_URL:
+    from urllib.parse import quote
+
+    from config.sentinel import redis_db_and_password
+
+    _db, _password = redis_db_and_password(REDIS_URL)
+    _sentinel_kwargs = {"password": REDIS_SENTINEL_PASSWORD} if REDIS_SENTINEL_PASSWORD else None
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+        {
+            "sentinels": REDIS_SENTINELS,
+            "master_name": REDIS_SENTINEL_MASTER,
+            "sentinel_kwargs": _sentinel_kwargs,
+            "db": _db,
+            "password": _password,
+            "socket_timeout": 15,
+        }
+    ]
+    _auth = f":{quote(_password, safe='')}@" if _password else ""
+    CELERY_BROKER_URL = ";".join(f"sentinel://{_auth}{host}:{port}/{_db}" for host, port in REDIS_SENTINELS)
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {"master_name": REDIS_SENTINEL_MASTER}
+    if _sentinel_kwargs:
+        CELERY_BROKER_TRANSPORT_OPTIONS["sentinel_kwargs"] = _sentinel_kwargs
+    for _cache in CACHES.values():
+        if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+            _cache["OPTIONS"] |= {
+                "pool_class": "config.sentinel.SentinelCachePool",
+                "sentinels": REDIS_SENTINELS,
+                "master_name": REDIS_SENTINEL_MASTER,
+                "sentinel_kwargs": _sentinel_kwargs,
+            }
+# Beat passes each periodic task its interval: a copy sent by a second beat within the same
+# interval finds it claimed and leaves at once (run twice, beats stay harmless).
+for _entry in CELERY_BEAT_SCHEDULE.values():
+    _entry.setdefault("kwargs", {})["interval_s"] = float(_entry["schedule"])
+# /readyz fails when the paging reconcile has not run for this many intervals.
+READYZ_HEARTBEAT_INTERVALS = env.float("READYZ_HEARTBEAT_INTERVALS", default=3.0)
+# Who may read /metrics and /readyz: a request straight from these networks (not through the
+# proxy: no X-Forwarded-For), or one with "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Monitors and probes talk plain HTTP to each node's internal address: never redirect them to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
+# --- end several nodes ---

@@ -21,6 +21,7 @@ from dispatch.models import (
     TeamRole,
     TransportMode,
 )
+from dispatch.referrals import audit
 
 
 def _labels(choices) -> dict[str, str]:
@@ -207,6 +208,8 @@ def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
     coordinators) the next steps from the one read model, at load and from every live event.
     """
     mission = get_object_or_404(selectors.mission_list(user=request.user), pk=mission_id)
+    # The page shows the patient (age, sex, weight, note, scores): logged before it is built.
+    audit.record_read(request=request, mission_id=mission.pk, endpoint="page.mission")
     summary = presenters.mission_summary(mission, with_travel=True)
     events = [presenters.event_summary(e) for e in selectors.mission_events(mission=mission)]
     after = events[-1]["sequence"] if events else selectors.current_sequence()

@@ -15,7 +15,9 @@ import threading
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import caches
 from django.db import close_old_connections, connections, transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +91,25 @@ def cancel_pending(*, wait_s: float = 5.0) -> None:
             _timers.clear()
             if not _timers_lock.wait_for(lambda: _running == 0, timeout=wait_s) or not _timers:
                 return
+
+
+def claim_interval(name: str, interval_s: float) -> bool:
+    """Claim this interval's run of periodic task `name`: False if it already ran within the interval.
+
+    Two beats (one per node, or a restarted beat next to a lingering one) each send every
+    periodic task; the first copy to arrive claims the interval with an atomic add in the
+    shared Redis, and any other copy within 90 % of the interval leaves at once. So every
+    interval the task runs once, whichever beat sent it; a beat that dies leaves the other's
+    copies to run. Without Redis (single-process mode) the claim is per process: one beat only.
+    If Redis cannot be asked, the copy runs: the periodic tasks are idempotent, and a second run
+    costs less than a missed one.
+    """
+    ttl = max(1, int(interval_s * 0.9))
+    try:
+        return caches[settings.COORDINATION_CACHE_ALIAS].add(f"periodic:{name}", timezone.now().isoformat(), ttl)
+    except Exception:  # noqa: BLE001 — redis-py's connection and timeout errors, whatever the client
+        logger.warning("could not claim this interval of %s; running it anyway", name, exc_info=True)
+        return True
 
 
 def start_in_process_beat() -> bool:

@@ -5,10 +5,15 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from dispatch.api.parsers import too_deep_error
 from dispatch.errors import Conflict, DispatchError, NotAllowed, NotVisible, ValidationFailed
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RecursionError):
+        # A view with its own parser list (DRF's token view) still parses with the stock JSON
+        # parser, which recurses per nesting level: deep input is the client's error, not ours.
+        exc = too_deep_error()
     if isinstance(exc, ValidationFailed):
         return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DispatchError):

@@ -37,7 +37,8 @@ class MissionCreateInput(serializers.Serializer):
     callback_phone = PhoneNumberField(help_text=_("E.164, e.g. +38641123456."))
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
     required_roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=TeamRole.choices), required=False, allow_empty=False
+        child=serializers.ChoiceField(choices=TeamRole.choices), required=False, allow_empty=False,
+        help_text=_("Coordinators only (a referrer sending it gets 403); default: DEFAULT_REQUIRED_TEAM_ROLES."),
     )
     kind = serializers.ChoiceField(
         choices=MissionKind.choices,

@@ -1,12 +1,10 @@
 """The core's API routes (config/urls.py includes this once at the root; feature apps route their own)."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from dispatch.api import views
 
 urlpatterns = [
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/me/", views.MeApi.as_view(), name="api-me"),
     path("api/v1/missions/", views.MissionListCreateApi.as_view(), name="api-missions"),
     path("api/v1/missions/<int:mission_id>/", views.MissionDetailApi.as_view(), name="api-mission"),

@@ -13,6 +13,7 @@ from dispatch.api import serializers as s
 from dispatch.errors import ValidationFailed
 from dispatch.http import IDEMPOTENCY_HEADER, event_source, idempotency_key
 from dispatch.models import MissionStatus
+from dispatch.referrals import audit
 from dispatch.roles import display_name
 from dispatch.services import missions as mission_services
 from hospitals.models import Hospital
@@ -69,7 +70,10 @@ class MissionListCreateApi(APIView):
 class MissionDetailApi(APIView):
     @extend_schema(responses=s.MissionOutput)
     def get(self, request, mission_id: int):
-        return Response(_summary(request, mission_id, with_travel=True))
+        """The mission's record; the read of the patient's data is logged (`dispatch.referrals.audit`)."""
+        mission = get_object_or_404(selectors.mission_list(user=request.user), pk=mission_id)
+        audit.record_read(request=request, mission_id=mission.pk, endpoint="api.mission")
+        return Response(presenters.mission_summary(mission, with_travel=True))
 
 
 class MissionTransitionApi(APIView):

@@ -25,6 +25,12 @@ def _require_coordinator(user) -> None:
         raise NotAllowed(_("Only coordinators can do this."))
 
 
+def _require_roster_editor(user) -> None:
+    """Checked before the input is read: someone who may not edit the roster learns nothing from a 400."""
+    if not roles.is_coordinator(user):
+        raise NotAllowed(_("Only coordinators can edit the on-call roster."))
+
+
 def _alert_body(alert_id: int) -> dict:
     alert = Alert.objects.select_related("mission__referring_hospital", "accepted_by").get(pk=alert_id)
     return s.AlertAnswerOutput(alert).data
@@ -138,6 +144,7 @@ class ShiftListCreateApi(APIView):
 
     @extend_schema(request=s.ShiftInput, responses={201: s.ShiftOutput})
     def post(self, request):
+        _require_roster_editor(request.user)
         data = s.ShiftInput(data=request.data)
         data.is_valid(raise_exception=True)
         shift = roster_services.create_shift(actor=request.user, **data.validated_data)
@@ -152,7 +159,7 @@ class ShiftDetailApi(APIView):
 
     @extend_schema(request=s.ShiftPatchInput, responses=s.ShiftOutput)
     def patch(self, request, shift_id: int):
-        _require_coordinator(request.user)
+        _require_roster_editor(request.user)
         get_object_or_404(Shift, pk=shift_id)
         data = s.ShiftPatchInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -161,6 +168,7 @@ class ShiftDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, shift_id: int):
+        _require_roster_editor(request.user)
         get_object_or_404(Shift, pk=shift_id)
         roster_services.delete_shift(actor=request.user, shift_id=shift_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,18 +6,23 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from dispatch import statuses
 from dispatch.models import Mission, MissionAssignment, MissionStatus, Role
 from dispatch.notifications.errors import reason
 from dispatch.notifications.models import (
+    CLAIMED,
+    ERROR,
     OPEN_STATES,
+    PENDING,
     Alert,
     AlertRecipient,
     AlertState,
+    Channel,
     Heartbeat,
+    Notification,
     PagingContact,
     Response,
     Shift,
@@ -263,6 +268,35 @@ def paging_heartbeat() -> dict:
         "age_s": round(age, 1),
         "interval_s": interval,
         "stale": age > 3 * interval,
+    }
+
+
+# A page that never reached its person: the provider refused it, never answered, or the carrier gave up.
+FAILED_PAGE_STATUSES = ("failed", "undelivered", ERROR)
+
+
+def page_counts(*, now: datetime | None = None, window: timedelta = timedelta(hours=1)) -> dict:
+    """Pages waiting to go (pending), sent without the provider's answer (claimed), failed lately by channel.
+
+    For the metrics endpoint: two small counts on the (status, created_at) index.
+    """
+    now = now or timezone.now()
+    waiting = dict(
+        Notification.objects.filter(status__in=[PENDING, CLAIMED])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    failed = dict(
+        Notification.objects.filter(status__in=FAILED_PAGE_STATUSES, created_at__gte=now - window)
+        .values_list("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
+    return {
+        "pending": waiting.get(PENDING, 0),
+        "claimed": waiting.get(CLAIMED, 0),
+        "failed_last_hour": {channel: failed.get(channel, 0) for channel in Channel.values},
     }
 
 

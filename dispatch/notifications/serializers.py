@@ -1,5 +1,9 @@
 """Small input and output serializers per use."""
 
+from datetime import UTC, datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dispatch.models import TeamRole
@@ -91,12 +95,36 @@ class CoverInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
+class LocalDateTimeField(serializers.DateTimeField):
+    """A date-time whose local wall time (no offset given) must exist in the display time zone.
+
+    When clocks go forward (Europe/Ljubljana: 02:00 → 03:00 on the last Sunday of March) 02:30
+    never happens; zoneinfo would quietly shift it by an hour, so a shift would start at a time
+    nobody typed. It is refused with 400 instead.
+    """
+
+    default_error_messages = {
+        "nonexistent": _("%(value)s does not exist in local time (the clocks change then); give another time.")
+    }
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            zone = self.default_timezone() or timezone.get_current_timezone()
+            wall = value.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+            if wall != value:
+                raise serializers.ValidationError(
+                    self.error_messages["nonexistent"] % {"value": value.isoformat(sep=" ", timespec="minutes")},
+                    code="nonexistent",
+                )
+        return super().enforce_timezone(value)
+
+
 class ShiftInput(serializers.Serializer):
     member_id = serializers.IntegerField()
     team_role = serializers.ChoiceField(choices=TeamRole.choices)
     tier = serializers.ChoiceField(choices=Tier.choices, default=Tier.PRIMARY)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = LocalDateTimeField(help_text=_("Without an offset: local time, which must exist (DST)."))
+    ends_at = LocalDateTimeField(help_text=_("Without an offset: local time, which must exist (DST)."))
 
 
 class ShiftPatchInput(ShiftInput):

@@ -6,6 +6,7 @@ else is 403 and changes nothing. Views parse and call one service; TwiML is buil
 
 import functools
 import logging
+import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
@@ -23,6 +24,19 @@ from dispatch.notifications.services import delivery, inbound
 from dispatch.notifications.services.alerts import accept_alert, decline_alert
 
 logger = logging.getLogger(__name__)
+
+
+# Twilio's error codes are five digits; anything else in ErrorCode is an unknown code.
+ERROR_CODE = re.compile(r"[0-9]{1,9}")
+
+
+def error_code_of(value: str | None) -> int | None:
+    """The ErrorCode a callback carries, or None when it is absent or not a plausible code.
+
+    ``str.isdigit`` accepts "²" (int() does not) and 30 digits overflow the column: both were 500s.
+    """
+    value = (value or "").strip()
+    return int(value) if ERROR_CODE.fullmatch(value) else None
 
 
 def _twiml(response) -> HttpResponse:
@@ -60,11 +74,10 @@ def inbound_sms(request: HttpRequest) -> HttpResponse:
 
 @twilio_signed
 def sms_status(request: HttpRequest, notification_id: int) -> HttpResponse:
-    code = request.POST.get("ErrorCode")
     delivery.apply_status(
         notification_id=notification_id,
         status=request.POST.get("MessageStatus") or request.POST.get("SmsStatus", ""),
-        error_code=int(code) if code and code.isdigit() else None,
+        error_code=error_code_of(request.POST.get("ErrorCode")),
         sid=request.POST.get("MessageSid", ""),
     )
     return HttpResponse(status=204)
@@ -72,11 +85,10 @@ def sms_status(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @twilio_signed
 def call_status(request: HttpRequest, notification_id: int) -> HttpResponse:
-    code = request.POST.get("ErrorCode")
     delivery.apply_status(
         notification_id=notification_id,
         status=request.POST.get("CallStatus", ""),
-        error_code=int(code) if code and code.isdigit() else None,
+        error_code=error_code_of(request.POST.get("ErrorCode")),
         sid=request.POST.get("CallSid", ""),
     )
     return HttpResponse(status=204)

@@ -12,10 +12,13 @@ from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth.models import AnonymousUser
 
+from dispatch.accounts import tokens
+
 
 def token_from_scope(scope) -> str | None:
     """The token a client sent, or None when it sent none (an empty token is still a token)."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    # keep_blank_values: `?token=` is an (empty) token, closed with 4401 after accept, not an HTTP 403.
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     if "token" in query:
         return query["token"][0].strip()
     for name, value in scope.get("headers", []):
@@ -28,14 +31,8 @@ def token_from_scope(scope) -> str | None:
 
 @database_sync_to_async
 def user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
-
-    if not key:
-        return AnonymousUser()
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
+    """The token's user; anonymous for an empty, unknown or expired token or an inactive user."""
+    return tokens.user_for_token(key) or AnonymousUser()
 
 
 class TokenOrSessionAuth:
@@ -50,4 +47,5 @@ class TokenOrSessionAuth:
         if key is None:
             return await self.session_app(scope, receive, send)
         user = await user_for_token(key)
-        return await self.token_app({**scope, "user": user, "auth": "token"}, receive, send)
+        # The key stays in the scope: the stream re-checks it later (expired, revoked).
+        return await self.token_app({**scope, "user": user, "auth": "token", "token_key": key}, receive, send)

@@ -81,3 +81,27 @@ def deliver(message: dict[str, Any], audience: Audience) -> None:
                 message["sequence"],
                 group,
             )
+
+
+def user_group(user_id: int) -> str:
+    """Every stream a user has open, on any node: `dispatch.accounts` rings it when their login changes."""
+    return f"user-{user_id}"
+
+
+def announce_credentials_changed(sender=None, *, user_id: int, **kwargs) -> None:
+    """Listener of `dispatch.accounts.signals.credentials_changed`. Audience: that user's own streams.
+
+    Sent on commit (a rolled-back password change changes nothing); each stream then re-reads
+    the login from the database and closes itself if it no longer counts.
+    """
+    transaction.on_commit(lambda: _ring_user(user_id))
+
+
+def _ring_user(user_id: int) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(user_group(user_id), {"type": "user.changed"})
+    except Exception:  # noqa: BLE001 — the streams' periodic check still closes them
+        logger.exception("could not tell the streams of user %s to re-check their login", user_id)

@@ -6,10 +6,18 @@ the stream reads the events after the last sequence it delivered from the databa
 them in order. The same read serves `resume` and a periodic catch-up
 that covers a lost doorbell. Messages are handled one at a time per connection, so the
 "last delivered" position needs no lock. Wire format: docs/realtime.md.
+
+Permission is not only a question at connect. The stream re-reads its client's login (token or
+session) and role, and asks the one visibility rule again (`may_follow`): on every catch-up
+poll, before forwarding each event of a mission stream, and when `dispatch.accounts` announces
+that the user's login changed (password, deactivation, token deleted, logout, groups) through
+the per-user group. The board forwards on the verdict of its last check: a coordinator sees
+every mission, so only the role or the login can change it, and both ring the user group.
 """
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 from typing import Any
@@ -21,14 +29,32 @@ from django.conf import settings
 from django.utils import timezone
 
 from dispatch import roles, selectors
+from dispatch.accounts import tokens
 from dispatch.presenters import TravelMemo
-from dispatch.realtime.broadcast import BOARD_GROUP, mission_group
+from dispatch.realtime.broadcast import BOARD_GROUP, mission_group, user_group
 from dispatch.realtime.snapshot import build_snapshot, read_events_after
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
+
+# Client frames are `ping` and `resume`: a few dozen bytes, two levels deep at most.
+MAX_FRAME_CHARS = 4096
+MAX_FRAME_DEPTH = 4
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion (the frame is already size-limited)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
 
 
 class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
@@ -42,7 +68,12 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         self.travel_memo = TravelMemo()
         self.joined: list[str] = []
         self.poller: asyncio.Task | None = None
+        self.closed_with: int | None = None
         self.user = self.scope.get("user")
+        # What the client logged in with, to ask again later whether it still counts.
+        self.token_key: str | None = self.scope.get("token_key")
+        session = self.scope.get("session")
+        self.session_key: str | None = None if self.token_key is not None or session is None else session.session_key
         # Accept first: a browser only sees a close code on an open socket.
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
@@ -53,7 +84,8 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
             return
         # Join before the snapshot: an event committed after the snapshot's read is then
         # certain to ring, and one already in the snapshot is dropped by its sequence.
-        for group in self.stream_groups():
+        # The user's own group first: a logout from here on reaches this stream.
+        for group in [user_group(self.user.pk), *self.stream_groups()]:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await self.send_snapshot(reason="connect")
@@ -80,19 +112,65 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
     def may_follow(self) -> bool:
         raise NotImplementedError
 
+    # --- is the client still allowed? ------------------------------------------------------
+    def access_now(self) -> int | None:
+        """Read the login and the role again: None if the stream may go on, else the close code.
+
+        Token: 1 query (token and user); session: 2 (session and user); then `may_follow`
+        with the fresh user (roles: 1, a mission: +1).
+        """
+        if self.token_key is not None:
+            user = tokens.user_for_token(self.token_key)
+        else:
+            user = tokens.user_for_session(self.session_key)
+        if user is None or user.pk != self.user.pk:
+            return CLOSE_NOT_LOGGED_IN
+        self.user = user  # fresh: no cached roles
+        return None if self.may_follow() else CLOSE_NOT_ALLOWED
+
+    async def still_allowed(self) -> bool:
+        """Check now; close the stream (4401 / 4403) and say False if the client lost its access."""
+        if self.closed_with is not None:
+            return False
+        code = await database_sync_to_async(self.access_now)()
+        if code is None:
+            return True
+        self.closed_with = code
+        logger.info("closing %s for user %s with %s: access changed", self.channel_name, self.user.pk, code)
+        await self.close(code=code)
+        return False
+
+    async def allowed_to_forward(self) -> bool:
+        """Before an event goes out. A mission stream checks each time; the board in `BoardConsumer`."""
+        return await self.still_allowed()
+
+    async def user_changed(self, message: dict[str, Any]) -> None:
+        """From `dispatch.accounts` via the user's group: password, deactivation, token, logout or roles."""
+        await self.still_allowed()
+
     def stream_groups(self) -> list[str]:
         raise NotImplementedError
 
     # --- client messages -------------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
-        """A frame that is not JSON text gets an `error` reply, and the connection stays open."""
+        """A frame that is not small, shallow JSON text gets an `error` reply; the connection stays open.
+
+        Size first (nothing large is parsed), then depth: a frame deeper than any message we
+        know is refused before anything reads into it.
+        """
         if text_data is None:
             await self.send_error("binary_frame", "send JSON text frames, not binary ones")
             return
+        if len(text_data) > MAX_FRAME_CHARS:
+            await self.send_error("frame_too_large", f"frames are at most {MAX_FRAME_CHARS} characters")
+            return
         try:
-            content = await self.decode_json(text_data)
+            content = json.loads(text_data)
         except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to parse
             await self.send_error("invalid_json", "the frame is not valid JSON")
+            return
+        if _depth(content) > MAX_FRAME_DEPTH:
+            await self.send_error("too_deep", f"frames nest at most {MAX_FRAME_DEPTH} levels")
             return
         await self.receive_json(content)
 
@@ -103,7 +181,8 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
             if isinstance(after, bool) or not isinstance(after, int) or after < 0:
                 await self.send_error("invalid_resume", "after must be an integer >= 0")
                 return
-            await self.resume(after)
+            if await self.still_allowed():
+                await self.resume(after)
         elif kind == "ping":
             await self.send_json({"type": "pong", "sequence": self.position})
         else:
@@ -150,6 +229,8 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         sequence = event.get("sequence", 0)
         if sequence <= self.position:
             return
+        if not await self.allowed_to_forward():
+            return
         after = message.get("after")
         if after is not None and after <= self.position and "mission" in event:
             await self.send_json(event)
@@ -158,6 +239,8 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         await self.deliver_after(self.position)
 
     async def realtime_poll(self, message: dict[str, Any]) -> None:
+        if not await self.still_allowed():
+            return
         await self.deliver_after(self.position)
         await self.send_json(
             {"type": "heartbeat", "sequence": self.position, "server_time": timezone.now().isoformat()}
@@ -209,6 +292,10 @@ class BoardConsumer(MissionStreamConsumer):
 
     def stream_groups(self) -> list[str]:
         return [BOARD_GROUP]
+
+    async def allowed_to_forward(self) -> bool:
+        """The verdict of the last check (connect, poll, user group): no read per event for 200 boards."""
+        return self.closed_with is None
 
 
 class MissionConsumer(MissionStreamConsumer):

@@ -9,14 +9,16 @@ from rest_framework.views import APIView
 
 from dispatch import roles
 from dispatch.decision_support import ClinicalInputs, assess
-from dispatch.errors import ValidationFailed
+from dispatch.errors import NotAllowed, ValidationFailed
 from dispatch.http import event_source
-from dispatch.referrals import clinical, selectors, services
+from dispatch.referrals import audit, clinical, selectors, services
 from dispatch.referrals import serializers as s
 from hospitals.models import Hospital
 
 
-def _render(referral, *, code: int = status.HTTP_200_OK) -> Response:
+def _render(request, referral, *, endpoint: str, code: int = status.HTTP_200_OK) -> Response:
+    """The referral with its assessment; the read is logged first (`audit`)."""
+    audit.record_read(request=request, mission_id=referral.mission_id, endpoint=endpoint)
     body = s.ReferralOutput(referral, context={"assessment": selectors.assessment_for(referral)}).data
     return Response(body, status=code)
 
@@ -42,7 +44,12 @@ class ReferralCreateApi(APIView):
             source=event_source(request),
             **mission,
         )
-        return _render(selectors.referral_visible_to(request.user, referral.mission_id), code=status.HTTP_201_CREATED)
+        return _render(
+            request,
+            selectors.referral_visible_to(request.user, referral.mission_id),
+            endpoint="api.referral.create",
+            code=status.HTTP_201_CREATED,
+        )
 
 
 class ReferralAssessApi(APIView):
@@ -63,7 +70,7 @@ class ReferralAssessApi(APIView):
 class MissionReferralApi(APIView):
     @extend_schema(responses=s.ReferralOutput)
     def get(self, request, mission_id: int):
-        return _render(selectors.referral_visible_to(request.user, mission_id))
+        return _render(request, selectors.referral_visible_to(request.user, mission_id), endpoint="api.referral")
 
     @extend_schema(
         request=s.ReferralUpdateInput,
@@ -77,11 +84,39 @@ class MissionReferralApi(APIView):
         services.update_clinical_values(
             actor=request.user, mission_id=mission_id, clinical_values=data.validated_data, source=event_source(request)
         )
-        return _render(selectors.referral_visible_to(request.user, mission_id))
+        return _render(request, selectors.referral_visible_to(request.user, mission_id), endpoint="api.referral.update")
 
 
 class MissionReferralHistoryApi(APIView):
     @extend_schema(responses=s.ReferralChangeOutput(many=True))
     def get(self, request, mission_id: int):
         referral = selectors.referral_visible_to(request.user, mission_id)
+        audit.record_read(request=request, mission_id=mission_id, endpoint="api.referral.history")
         return Response(s.ReferralChangeOutput(selectors.referral_history(referral), many=True).data)
+
+
+class ClinicalReadListApi(APIView):
+    """Who read which patient, for staff and the data protection officer (`referrals.view_clinicalread`)."""
+
+    @extend_schema(
+        parameters=[s.ClinicalReadFilter],
+        responses=s.ClinicalReadPage,
+        description="The log of reads of patients' clinical data, newest first; page on with `before_id`.",
+    )
+    def get(self, request):
+        if not audit.may_list_reads(request.user):
+            raise NotAllowed(_("Only staff and the data protection officer may list clinical reads."))
+        wanted = s.ClinicalReadFilter(data=request.query_params)
+        wanted.is_valid(raise_exception=True)
+        filters = dict(wanted.validated_data)
+        limit = filters.pop("limit")
+        filters["mission_id"], filters["user_id"] = filters.pop("mission", None), filters.pop("user", None)
+        rows = list(audit.clinical_reads(**filters)[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Response(
+            {
+                "results": s.ClinicalReadOutput(rows, many=True).data,
+                "next_before_id": rows[-1].pk if more else None,
+            }
+        )

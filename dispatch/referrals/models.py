@@ -123,3 +123,49 @@ class ReferralChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.field}: {self.old_value} → {self.new_value}"
+
+
+class ClinicalReadQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("the log of clinical reads is append-only")
+
+    def delete(self):
+        raise TypeError("the log of clinical reads is append-only")
+
+
+class ClinicalRead(models.Model):
+    """One read of a patient's clinical data: who, when, which mission, from where, through what.
+
+    Append-only (model, queryset, admin and a database trigger refuse changes): it answers
+    "who read which patient" for the data protection officer (GDPR Art. 9 health data).
+    Written by `dispatch.referrals.audit.record_read` before the data is rendered.
+    """
+
+    read_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    mission = models.ForeignKey("dispatch.Mission", on_delete=models.PROTECT, related_name="+")
+    # Which view: e.g. "api.referral", "page.referral", "page.mission" (see audit.ENDPOINTS).
+    endpoint = models.CharField(max_length=40)
+    path = models.CharField(max_length=200)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, unpack_ipv4=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = ClinicalReadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-read_at", "-pk"]
+        indexes = [
+            models.Index(fields=["mission", "-read_at"], name="clinicalread_mission_idx"),
+            models.Index(fields=["user", "-read_at"], name="clinicalread_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read mission {self.mission_id} via {self.endpoint} at {self.read_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("the log of clinical reads is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("the log of clinical reads is append-only")

@@ -12,7 +12,7 @@ from dispatch import roles, statuses
 from dispatch import selectors as dispatch_selectors
 from dispatch.errors import NotVisible
 from dispatch.models import MissionKind, MissionStatus, Sex, Support
-from dispatch.referrals import clinical, selectors
+from dispatch.referrals import audit, clinical, selectors
 from hospitals.models import Hospital, HospitalKind
 
 
@@ -98,6 +98,7 @@ def referral_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
     except NotVisible:
         raise Http404 from None
     mission = referral.mission
+    audit.record_read(request=request, mission_id=mission.pk, endpoint="page.referral")
     last = dispatch_selectors.mission_events(mission=mission).last()
     config = {
         "stream": f"/ws/missions/{mission.pk}/",

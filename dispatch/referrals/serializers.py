@@ -14,8 +14,8 @@ from rest_framework import serializers
 
 from dispatch.decision_support import kpa_to_mmhg, normalise_fio2
 from dispatch.models import MissionKind, Sex, Support
-from dispatch.referrals import clinical
-from dispatch.referrals.models import Referral, ReferralChange
+from dispatch.referrals import audit, clinical
+from dispatch.referrals.models import ClinicalRead, Referral, ReferralChange
 from dispatch.roles import display_name
 from hospitals.models import Hospital
 from hospitals.serializers import HospitalBrief
@@ -237,3 +237,35 @@ class ReferralChangeOutput(serializers.ModelSerializer):
     def get_unit(self, obj: ReferralChange) -> str:
         spec = clinical.BY_NAME.get(obj.field)
         return spec.unit if spec else ""
+
+
+class ClinicalReadFilter(serializers.Serializer):
+    """Filters of the log of clinical reads (all optional, combined with AND)."""
+
+    mission = serializers.IntegerField(required=False, min_value=1, help_text=_("Mission id."))
+    user = serializers.IntegerField(required=False, min_value=1, help_text=_("Id of the user who read."))
+    endpoint = serializers.ChoiceField(choices=sorted(audit.ENDPOINTS), required=False)
+    since = serializers.DateTimeField(required=False, help_text=_("Reads at or after this time."))
+    until = serializers.DateTimeField(required=False, help_text=_("Reads before this time."))
+    before_id = serializers.IntegerField(required=False, min_value=1, help_text=_("Next page: `next_before_id`."))
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=200)
+
+
+class ClinicalReadOutput(serializers.ModelSerializer):
+    user = serializers.SerializerMethodField()
+    mission = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClinicalRead
+        fields = ["id", "read_at", "user", "mission", "endpoint", "path", "ip_address", "user_agent"]
+
+    def get_user(self, obj: ClinicalRead) -> dict[str, Any]:
+        return {"id": obj.user_id, "username": obj.user.get_username(), "name": display_name(obj.user)}
+
+    def get_mission(self, obj: ClinicalRead) -> dict[str, Any]:
+        return {"id": obj.mission_id, "code": obj.mission.code}
+
+
+class ClinicalReadPage(serializers.Serializer):
+    results = ClinicalReadOutput(many=True)
+    next_before_id = serializers.IntegerField(allow_null=True)

@@ -11,6 +11,7 @@ urlpatterns = [
         api.MissionReferralHistoryApi.as_view(),
         name="api-mission-referral-history",
     ),
+    path("api/v1/clinical-reads/", api.ClinicalReadListApi.as_view(), name="api-clinical-reads"),
     path("referrals/new/", pages.new_referral, name="referral-new"),
     path("referrals/<int:mission_id>/", pages.referral_detail, name="referral-detail"),
 ]

@@ -6,11 +6,13 @@ feature apps that subscribed (`dispatch.registry`); nothing leaves the building 
 What was recorded is never edited: a correction or an undo is a new event naming old → new.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -101,6 +103,26 @@ def _not_in_future(value: datetime, field: str, now: datetime) -> None:
         raise ValidationFailed({field: [_("This time is in the future.")]})
 
 
+def check_callback_phone(number: str) -> None:
+    """The decision SMS goes to this number: allowed countries only, and never a premium range.
+
+    Otherwise anyone who may refer could aim the service's SMS at a paid number (toll fraud).
+    """
+    number = str(number or "").replace(" ", "")
+    if not number:
+        return
+    digits = number.lstrip("+")
+    if not number.startswith("+") or not any(digits.startswith(code) for code in settings.CALLBACK_PHONE_COUNTRY_CODES):
+        allowed = ", ".join("+" + code for code in settings.CALLBACK_PHONE_COUNTRY_CODES)
+        raise ValidationFailed({"callback_phone": [_("Give a number in one of these countries: %s.") % allowed]})
+    try:
+        premium = phonenumbers.number_type(phonenumbers.parse(number)) == phonenumbers.PhoneNumberType.PREMIUM_RATE
+    except phonenumbers.NumberParseException:
+        premium = False
+    if premium or any(number.startswith(prefix) for prefix in settings.CALLBACK_PHONE_BLOCKED_PREFIXES):
+        raise ValidationFailed({"callback_phone": [_("Premium-rate numbers cannot be a callback number.")]})
+
+
 def possible_duplicates(
     *, referring_hospital: Hospital, patient_reference: str, patient_age: int, patient_sex: str,
     patient_weight_kg: Decimal, at: datetime,
@@ -150,7 +172,11 @@ def create_mission(
             raise NotAllowed(_("You can only refer patients from your own hospital."))
     elif not roles.is_coordinator(created_by):
         raise NotAllowed(_("Only referring doctors and coordinators can open a referral."))
+    if required_roles is not None and not roles.is_coordinator(created_by):
+        # The centre decides who goes: a referrer naming the team could send out a driver alone.
+        raise NotAllowed(_("Only coordinators choose the team's roles (required_roles)."), field="required_roles")
 
+    check_callback_phone(callback_phone)
     receiving_centre = receiving_centre or default_receiving_centre()
     if receiving_centre.kind == HospitalKind.REGIONAL:
         raise ValidationFailed({"receiving_centre": [_("The receiving hospital must be an ECMO centre.")]})
@@ -223,6 +249,30 @@ def create_mission(
         },
     )
     return mission
+
+
+def _requestable(actor, mission: Mission) -> Callable[[str], bool]:
+    """Which moves this caller's role could ever ask of this mission, whatever its phase now."""
+    if actor is None:
+        return lambda to_status: to_status == MissionStatus.TEAM_READY
+    if roles.is_coordinator(actor):
+        return lambda to_status: True
+    on_team = roles.is_team_member(actor) and mission.assignments.filter(member=actor).exists()
+    referrer_here = roles.is_referrer(actor) and roles.referrer_hospital_id(actor) == mission.referring_hospital_id
+
+    def may(to_status: str) -> bool:
+        return (on_team and to_status in statuses.TEAM_PHASES) or (
+            referrer_here and to_status == MissionStatus.CANCELLED
+        )
+
+    return may
+
+
+def _check_actor_may_request(may: Callable[[str], bool], actor, to_status: str) -> None:
+    if not may(to_status):
+        if actor is None:
+            raise NotAllowed(_("The system cannot make this change."))
+        raise NotAllowed(_("Your role cannot move this mission to “%s”.") % MissionStatus(to_status).label)
 
 
 def _check_actor_may(actor, mission: Mission, to_status: str) -> None:
@@ -413,7 +463,11 @@ def _transition(
     mission = _lock_visible(actor, mission_id)
 
     current = mission.status
-    allowed = statuses.allowed_next(current, mission.kind)
+    # Who may ask comes before what the state allows: a caller who may not make this move at all
+    # gets a 403 and never learns the mission's allowed moves.
+    may = _requestable(actor, mission)
+    _check_actor_may_request(may, actor, to_status)
+    allowed = [move for move in statuses.allowed_next(current, mission.kind) if may(move)]
     if expected_status and expected_status != current:
         raise InvalidTransition(
             _("The mission is now “%(current)s”, not “%(expected)s”.")

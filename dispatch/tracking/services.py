@@ -59,6 +59,21 @@ def _check_recorded_at(recorded_at: datetime, now: datetime) -> None:
         )
 
 
+def _check_in_service_area(latitude: float, longitude: float) -> None:
+    """A phone reporting (0, 0) or the North Pole has no fix, or lies: it must not move an ETA."""
+    south, west, north, east = settings.SERVICE_AREA_BBOX
+    if not (south <= latitude <= north and west <= longitude <= east):
+        message = _("This position is outside the service area; check the phone's location fix.")
+        raise ValidationFailed({"latitude": [message], "longitude": [message]})
+
+
+def _check_plausible_eta(remaining_min: float) -> None:
+    """An arrival many hours away is a wrong fix, not a journey: it never reaches the referrer."""
+    if remaining_min > settings.TRACKING_MAX_ETA_MIN:
+        message = _("This position is too far from the destination (over %d minutes' drive) to be on the way.")
+        raise ValidationFailed({"latitude": [message % settings.TRACKING_MAX_ETA_MIN]})
+
+
 def _check_rate(member, now: datetime) -> None:
     last = Position.objects.filter(member=member).order_by("-received_at").values_list("received_at", flat=True)
     last = last.first()
@@ -107,11 +122,13 @@ def record_position(
         )
     now = timezone.now()
     _check_recorded_at(recorded_at, now)
+    _check_in_service_area(latitude, longitude)
     _check_rate(member, now)
 
     outbound = mission.status == MissionStatus.EN_ROUTE_OUT
     destination = mission.referring_hospital if outbound else mission.receiving_centre
     remaining_km, remaining_min = remaining_road(latitude, longitude, place_of(destination))
+    _check_plausible_eta(remaining_min)
     expected_arrival = recorded_at + timedelta(minutes=remaining_min)
     position = Position.objects.create(
         mission=mission,

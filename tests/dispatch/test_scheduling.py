@@ -1,12 +1,14 @@
 """Work runs later only through `dispatch.scheduling`: on commit, by task name, Celery or in-process."""
 
 import threading
+import uuid
 
 import pytest
 from celery import shared_task
 from django.db import transaction
 
 from dispatch import scheduling
+from tests.support.waiting import wait_until
 
 RAN: list[tuple] = []
 RAN_EVENT = threading.Event()
@@ -82,3 +84,36 @@ def test_cancelling_waits_for_a_task_that_already_started(settings):
     threading.Timer(0.2, release.set).start()
     scheduling.cancel_pending()
     assert RAN == [("slow",)]
+
+
+def test_a_periodic_task_claims_its_interval_once():
+    name = f"tests.periodic.{uuid.uuid4().hex}"
+    assert scheduling.claim_interval(name, 20.0) is True
+    assert scheduling.claim_interval(name, 20.0) is False  # a second beat's copy of the same run
+
+
+def test_another_periodic_task_has_its_own_claim():
+    first, other = f"tests.periodic.{uuid.uuid4().hex}", f"tests.periodic.{uuid.uuid4().hex}"
+    scheduling.claim_interval(first, 20.0)
+    assert scheduling.claim_interval(other, 20.0) is True
+
+
+def test_the_claim_lapses_within_the_interval_so_the_next_run_goes_ahead(settings):
+    name = f"tests.periodic.{uuid.uuid4().hex}"
+    assert scheduling.claim_interval(name, 1.0)
+    # The claim lasts at most the interval: the next tick of the same beat runs.
+    wait_until(lambda: scheduling.claim_interval(name, 1.0), timeout=3, message="the claim never lapsed")
+
+
+def test_a_periodic_task_runs_when_redis_cannot_be_asked_for_its_claim(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        settings.COORDINATION_CACHE_ALIAS: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        },
+    }
+    name = f"tests.periodic.{uuid.uuid4().hex}"
+    assert scheduling.claim_interval(name, 20.0) is True
+    assert scheduling.claim_interval(name, 20.0) is True  # no claim was recorded: run rather than miss

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -164,6 +165,36 @@ def test_hang_makes_client_time_out_but_message_exists(fake):
         send_sms(client_for(fake, timeout=0.3))
     fake.wait_for(lambda: fake.messages, timeout=3)  # Twilio accepted it anyway: duplicates are possible
     assert send_sms(client_for(fake, timeout=0.3)).status == "queued"
+
+
+def test_a_lost_hang_creates_nothing(fake):
+    fake.hang_next(0.5, carry_out=False)
+    with pytest.raises(requests.exceptions.Timeout):
+        send_sms(client_for(fake, timeout=0.2))
+    time.sleep(0.6)  # past the hang: the lost request must still have created nothing
+    assert not fake.messages
+
+
+def test_messages_are_listed_by_to_from_and_date_sent(fake):
+    client = client_for(fake)
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    mine, other = send_sms(client), send_sms(client, to="+38641222222")
+
+    listed = client.messages.list(to=DOCTOR, from_=APP_NUMBER, date_sent_after=before)
+    later = client.messages.list(to=DOCTOR, date_sent_after=datetime.now(UTC) + timedelta(minutes=1))
+
+    assert [m.sid for m in listed] == [mine.sid] and other.sid not in [m.sid for m in listed]
+    assert listed[0].body == "ECMO-42 alert" and listed[0].date_created is not None
+    assert later == []
+    assert client.messages.list(from_="+15550000000") == []
+
+
+def test_calls_are_listed_by_to_and_from(fake, app):
+    client = client_for(fake)
+    call = client.calls.create(to=DOCTOR, from_=APP_NUMBER, url=app.url("/voice"))
+
+    assert [c.sid for c in client.calls.list(to=DOCTOR, from_=APP_NUMBER)] == [call.sid]
+    assert client.calls.list(to="+38641222222") == []
 
 
 @pytest.mark.parametrize("code", [21614, 21610, 21211])

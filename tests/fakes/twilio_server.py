@@ -16,6 +16,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
@@ -57,6 +58,16 @@ CALL_EVENT_FOR_STATUS = {"initiated": "initiated", "ringing": "ringing", "in-pro
 
 def _now_rfc2822(ts: float) -> str:
     return time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(ts))
+
+
+def _parse_filter_time(value: str | None) -> float | None:
+    """A list filter's time as Twilio takes it: an ISO 8601 date-time (UTC if no offset) or a date."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
 
 
 def _new_sid(prefix: str) -> str:
@@ -469,11 +480,12 @@ class FakeTwilio:
         with self._lock:
             self._injected.extend(_Injected(status, code, message, retry_after) for _ in range(times))
 
-    def hang_next(self, seconds: float, times: int = 1) -> None:
-        """Sleep before answering the next requests; the request is still processed afterwards,
-        as with real Twilio, so a client that timed out may have created the resource anyway."""
+    def hang_next(self, seconds: float, times: int = 1, *, carry_out: bool = True) -> None:
+        """Sleep before answering the next POST requests; the request is still processed afterwards,
+        as with real Twilio, so a client that timed out may have created the resource anyway.
+        ``carry_out=False``: the request is lost instead (answered 504, nothing created)."""
         with self._lock:
-            self._hangs.extend([seconds] * times)
+            self._hangs.extend([(seconds, carry_out)] * times)
 
     def reject_number(self, number: str, code: int = 21614) -> None:
         """Refuse messages and calls to ``number`` with 400 and this permanent error code."""
@@ -506,13 +518,20 @@ class FakeTwilio:
                 user, _, password = base64.b64decode(auth[6:]).decode("utf-8").partition(":")
             except (ValueError, UnicodeDecodeError):
                 pass
+        if h.command == "GET":
+            form = parse_qs(split.query, keep_blank_values=True)  # list filters ride in the query string
         rec = RequestRecord(h.command, split.path, user, form, time.time())
         with self._lock:
             self._requests.append(rec)
-            hang = self._hangs.pop(0) if self._hangs else None
+            # Hangs are for writes (creating, updating); a list or fetch in between does not use one up.
+            writes = h.command == "POST"
+            hang, carry_out = self._hangs.pop(0) if self._hangs and writes else (None, True)
         if hang:
             self._stop.wait(hang)
-        status, payload, headers, after = self._route(rec, password)
+        if carry_out:
+            status, payload, headers, after = self._route(rec, password)
+        else:
+            status, payload, headers, after = self._error(504, None, "Gateway Timeout")
         rec.status = status
         body = json.dumps(payload).encode("utf-8")
         try:
@@ -552,11 +571,50 @@ class FakeTwilio:
             return self._error(injected.status, injected.code, injected.message, **headers)
         if m["sid"]:
             return self._instance(rec, m["kind"], m["sid"])
+        if rec.method == "GET":
+            return self._list(rec, m["kind"])
         if rec.method != "POST":
             return self._error(405, 20004)
         if m["kind"] == "Messages":
             return self._create_message(rec)
         return self._create_call(rec)
+
+    def _list(self, rec: RequestRecord, kind: str):
+        """``GET Messages.json`` / ``Calls.json`` with Twilio's filters: To, From, and for messages
+        DateSent (a day), DateSent> / DateSent< (inclusive), for calls StartTime> / StartTime<.
+        One page, newest first, as the twilio library reads it."""
+        records: list[Message | Call] = list(self.messages if kind == "Messages" else self.calls)
+        to, from_ = rec.get("To"), rec.get("From")
+        records = [r for r in records if (not to or r.to == to) and (not from_ or r.from_ == from_)]
+        prefix = "DateSent" if kind == "Messages" else "StartTime"
+        try:
+            on_day = _parse_filter_time(rec.get(prefix))
+            after = _parse_filter_time(rec.get(prefix + ">"))
+            before = _parse_filter_time(rec.get(prefix + "<"))
+        except ValueError:
+            return self._error(400, 20001, f"Invalid {prefix} filter")
+        if on_day is not None:
+            records = [r for r in records if time.gmtime(r.date_created)[:3] == time.gmtime(on_day)[:3]]
+        if after is not None:
+            records = [r for r in records if r.date_created >= after]
+        if before is not None:
+            records = [r for r in records if r.date_created <= before]
+        records.sort(key=lambda r: r.date_created, reverse=True)
+        size = int(rec.get("PageSize") or 50)
+        key = "messages" if kind == "Messages" else "calls"
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/{kind}.json"
+        payload = {
+            key: [self._json(r) for r in records[:size]],
+            "uri": uri,
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": size,
+            "start": 0,
+            "end": max(0, min(size, len(records)) - 1),
+        }
+        return 200, payload, {}, None
 
     def _instance(self, rec: RequestRecord, kind: str, sid: str):
         try:
@@ -596,7 +654,7 @@ class FakeTwilio:
         if isinstance(obj, Message):
             return common | {
                 "body": obj.body,
-                "date_sent": None,
+                "date_sent": created if obj.status not in ("queued", "accepted") else None,
                 "error_code": obj.error_code,
                 "error_message": None,
                 "messaging_service_sid": obj.messaging_service_sid,

@@ -48,12 +48,18 @@ def activate() -> Alert:
     return Alert.objects.get(mission=mission)
 
 
+def _sent(fake: FakeTwilio, kind: str, number: str) -> list:
+    """The create requests (POST; a list is a GET) for `kind` to `number`."""
+    path = f"/{kind}.json"
+    return [r for r in fake.requests if r.method == "POST" and r.path.endswith(path) and r.get("To") == number]
+
+
 def sms_requests(fake: FakeTwilio, number: str) -> list:
-    return [r for r in fake.requests if r.path.endswith("/Messages.json") and r.get("To") == number]
+    return _sent(fake, "Messages", number)
 
 
 def call_requests(fake: FakeTwilio, number: str) -> list:
-    return [r for r in fake.requests if r.path.endswith("/Calls.json") and r.get("To") == number]
+    return _sent(fake, "Calls", number)
 
 
 def the_sms(alert: Alert) -> Notification:
@@ -103,7 +109,7 @@ def test_a_page_twilio_never_confirms_is_resent_after_the_grace_bounded_then_cal
     settings.TWILIO_RETRY_MAX_S = 0.05  # the grace is at least attempts × (timeout + backoff cap)
     fake.auto_callbacks = False  # whatever Twilio did, it never says so
     primary = on_call()
-    fake.hang_next(1, times=ATTEMPTS)  # every attempt outlives the client's timeout
+    fake.hang_next(1, times=ATTEMPTS, carry_out=False)  # every attempt outlives the timeout and is lost
     alert = activate()
 
     for attempt in range(1, ATTEMPTS + 1):
@@ -122,6 +128,29 @@ def test_a_page_twilio_never_confirms_is_resent_after_the_grace_bounded_then_cal
     assert len(sms_requests(fake, phone_of(primary))) == ATTEMPTS
     sms = the_sms(alert)
     assert sms.status == ERROR and "Timeout" in sms.error_reason
+
+
+def test_an_unconfirmed_page_twilio_did_send_is_found_by_listing_and_not_sent_again(fake, settings):
+    """The worker gave up on Twilio's answer and the callbacks were lost (the web process was down):
+    after the grace, reconcile asks Twilio for messages to that number, finds the page, keeps it."""
+    settings.TWILIO_HTTP_TIMEOUT_S = 0.5
+    settings.TWILIO_UNCONFIRMED_GRACE_S = 0
+    settings.TWILIO_RETRY_MAX_S = 0.05
+    fake.auto_callbacks = False  # no callback ever reaches the app
+    primary = on_call()
+    fake.hang_next(1, times=1)  # the client times out; Twilio still sends the SMS
+    alert = activate()
+    message = wait_until(lambda: fake.messages, 10, "Twilio never carried out the slow request")[0]
+    wait_until(lambda: the_sms(alert).status == CLAIMED and the_sms(alert).error_reason.startswith("No answer"), 10)
+    time.sleep(unconfirmed_grace().total_seconds())
+
+    reconcile_paging()
+
+    sms = the_sms(alert)
+    assert sms.provider_sid == message.sid and sms.status == "queued"
+    assert any(r.method == "GET" and r.get("To") == phone_of(primary) for r in fake.requests)
+    assert len(sms_requests(fake, phone_of(primary))) == 1
+    assert [m.to for m in fake.messages] == [phone_of(primary)]
 
 
 def test_a_timed_out_attempt_that_twilio_carried_out_is_not_sent_again(fake, settings):

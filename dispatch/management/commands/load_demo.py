@@ -1,5 +1,10 @@
-"""Demo logins so a newcomer can click through a mission at once. Safe to run repeatedly."""
+"""Demo logins so a newcomer can click through a mission at once. Safe to run repeatedly.
 
+The demo users share a printed demo password (the run command binds to 127.0.0.1 only). The
+superuser never does: it gets a random password, printed once when it is set.
+"""
+
+import secrets
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -29,7 +34,7 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users (coordinator, referrer, team members, admin) with a shared demo password."
+    help = "Create demo users with a shared demo password, and an admin with a random one (printed once)."
 
     def handle(self, *args, **options) -> None:
         User = get_user_model()
@@ -45,18 +50,31 @@ class Command(BaseCommand):
             Profile.objects.update_or_create(
                 user=user, defaults={"team_role": team_role, "phone": phone, "hospital": hospital}
             )
-        admin, created = User.objects.get_or_create(
-            username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "Admin"}
-        )
-        if created:
-            admin.set_password(DEMO_PASSWORD)
-            admin.save()
+        admin_password = self._superuser()
         self._on_call_roster()
-        self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS("Demo logins (demo password for these: %s):" % DEMO_PASSWORD))
         for username, _first, _last, role, team_role, _phone, hospital in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {role}{' / ' + team_role if team_role else ''}"
                               f"{' @ ' + hospital if hospital else ''}")
-        self.stdout.write("  admin          Django admin (/admin/)")
+        if admin_password:
+            self.stdout.write(self.style.WARNING(
+                f"  admin          Django admin (/admin/), password {admin_password} (shown once: note it now)"
+            ))
+        else:
+            self.stdout.write("  admin          Django admin (/admin/); its password was shown when it was set "
+                              "(manage.py changepassword admin sets a new one)")
+
+    def _superuser(self) -> str | None:
+        """Create `admin` with a random password, or replace the old fixed demo password; returns the new one."""
+        admin, created = get_user_model().objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "Admin"}
+        )
+        if not created and not admin.check_password(DEMO_PASSWORD):
+            return None
+        password = secrets.token_urlsafe(12)
+        admin.set_password(password)
+        admin.save()
+        return password
 
     def _on_call_roster(self) -> None:
         """Primary and backup on call for every team role, so a demo activation pages someone."""

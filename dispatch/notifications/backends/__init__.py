@@ -1,6 +1,7 @@
 """Channel backends: how an SMS or a call leaves the building. Chosen by NOTIFICATION_BACKEND."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from django.conf import settings
@@ -36,6 +37,15 @@ class Backend(Protocol):
 
     def end_call(self, *, sid: str) -> SendResult:
         """Hang up a call still queued, ringing or in progress; a call already over counts as ended."""
+        ...
+
+    def find_sent(
+        self, *, channel: str, to: str, body: str, since: datetime, exclude_sids: set[str]
+    ) -> SendResult | None:
+        """Ask the provider whether a message we could not confirm went out after `since`.
+
+        Returns its sid and status (ok) if the provider has it, None if it has none or cannot say.
+        """
         ...
 
 

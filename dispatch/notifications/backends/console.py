@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from datetime import datetime
 
 from dispatch.notifications.backends import SendResult
 
@@ -23,3 +24,9 @@ class ConsoleBackend:
     def end_call(self, *, sid: str) -> SendResult:
         logger.warning("HANG UP call %s", sid)
         return SendResult(ok=True, sid=sid, status="completed")
+
+    def find_sent(
+        self, *, channel: str, to: str, body: str, since: datetime, exclude_sids: set[str]
+    ) -> SendResult | None:
+        """The console keeps no outbox: it cannot say, so the pipeline sends again."""
+        return None

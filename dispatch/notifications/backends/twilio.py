@@ -4,12 +4,14 @@ One request per call (a hang-up is one call update, ``Status=completed``). 5xx, 
 failures to connect come back ``retryable``: the pipeline re-enqueues the send with a backoff
 (no sleeping in a worker). A request that timed out or broke after it was sent may have been
 carried out, so it is never repeated blindly: the result is "unknown" and the status callback
-(or, failing that, reconcile after TWILIO_UNCONFIRMED_GRACE_S) settles it. Anything else is
+(or, failing that, reconcile after TWILIO_UNCONFIRMED_GRACE_S, which first lists what Twilio
+sent to that number: `find_sent`) settles it. Anything else is
 sorted into permanent (skip this channel for the person) or not.
 """
 
 import functools
 import logging
+from datetime import datetime
 
 import requests
 from django.conf import settings
@@ -130,3 +132,32 @@ class TwilioBackend:
             # Asking again is harmless here: ending an ended call changes nothing.
             logger.warning("hang-up of %s: no answer from Twilio (%s)", sid, type(exc).__name__)
             return SendResult(ok=False, retryable=True, error_reason=type(exc).__name__)
+
+    def find_sent(
+        self, *, channel: str, to: str, body: str, since: datetime, exclude_sids: set[str]
+    ) -> SendResult | None:
+        """List what Twilio holds from our number to `to` since `since`: an SMS with this body, or a call.
+
+        ``exclude_sids`` are resources other messages already own (a second page with the same
+        text must not be taken for this one). None when nothing matches or Twilio cannot say.
+        """
+        try:
+            if channel == "sms":
+                candidates = self.client.messages.list(
+                    to=to, from_=settings.TWILIO_FROM_NUMBER, date_sent_after=since, limit=50
+                )
+                candidates = [m for m in candidates if (m.body or "") == body]
+            else:
+                candidates = self.client.calls.list(to=to, from_=settings.TWILIO_FROM_NUMBER, limit=50)
+            found = [
+                item
+                for item in candidates
+                if item.sid not in exclude_sids and (item.date_created is None or item.date_created >= since)
+            ]
+        except (TwilioRestException, requests.exceptions.RequestException) as exc:
+            logger.warning("listing %s to %s: Twilio did not answer (%s)", channel, to, type(exc).__name__)
+            return None
+        if not found:
+            return None
+        first = min(found, key=lambda item: item.date_created or since)
+        return SendResult(ok=True, sid=first.sid, status=first.status or "queued")

@@ -13,6 +13,7 @@ is registered by that purpose's owner with `when_unanswered`; this module knows 
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -193,21 +194,64 @@ def deliver(*, notification_id: int) -> None:
         _after_unanswered(notification, permanent=result.permanent)
 
 
+def _first_claimed_at(notification: Notification) -> datetime:
+    claimed = [entry["at"] for entry in notification.status_history if entry.get("status") == CLAIMED]
+    first = datetime.fromisoformat(claimed[0]) if claimed else notification.created_at
+    # Twilio's clock, not ours, stamps the message: allow for some skew.
+    return first - timedelta(seconds=60)
+
+
+def _ask_provider(notification: Notification) -> SendResult | None:
+    """Whether the provider sent this message although we never heard back (no lock held: HTTP)."""
+    backend = get_backend()
+    owned = set(
+        Notification.objects.filter(to_number=notification.to_number)
+        .exclude(pk=notification.pk)
+        .exclude(provider_sid__isnull=True)
+        .exclude(provider_sid="")
+        .values_list("provider_sid", flat=True)
+    )
+    return backend.find_sent(
+        channel=notification.channel,
+        to=notification.to_number,
+        body=notification.body,
+        since=_first_claimed_at(notification),
+        exclude_sids=owned,
+    )
+
+
 def resolve_unconfirmed(*, notification_id: int) -> None:
-    """A claimed message with no word from the provider after the grace period: send it again, or,
-    once the attempts are spent, count it as failed so the escalation moves on."""
+    """A claimed message with no word from the provider after the grace period.
+
+    First ask the provider whether it went (a worker killed mid-send, callbacks lost while the
+    web process was down): if so, record its sid and status and never send it again. Otherwise
+    send it again, or, once the attempts are spent, count it as failed so the escalation moves on.
+    """
+    notification = Notification.objects.filter(pk=notification_id, status=CLAIMED).first()
+    if notification is None:
+        return
+    found = _ask_provider(notification)
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status != CLAIMED:
             return
-        if _count(notification, "resend") + 1 < max(1, settings.TWILIO_SEND_ATTEMPTS):
+        if found is not None and found.ok:
+            notification.provider_sid = notification.provider_sid or found.sid
+            if move_status(notification, found.status or "queued"):
+                notification.status_history[-1]["found_at_provider"] = True
+            notification.save()
+            logger.info("%s %s to %s went out (%s): not sending it again", notification.channel,
+                        notification.pk, notification.to_number, found.sid)
+        elif _count(notification, "resend") + 1 < max(1, settings.TWILIO_SEND_ATTEMPTS):
             _back_to_pending(notification, why="no status callback from the provider: sending again", resend=True)
             notification.save()
             send_on_commit([notification.pk])
             return
-        move_status(notification, ERROR, reason=notification.error_reason or "the provider never confirmed it")
-        notification.save()
-    _after_unanswered(notification, permanent=False)
+        else:
+            move_status(notification, ERROR, reason=notification.error_reason or "the provider never confirmed it")
+            notification.save()
+    if notification.finished_without_answer or notification.status == ERROR:
+        _after_unanswered(notification, permanent=False)
 
 
 def apply_status(*, notification_id: int, status: str, error_code: int | None = None, sid: str = "") -> bool:

@@ -24,16 +24,26 @@ ACCEPT_WORDS = frozenset({"1", "DA", "YES", "Y", "JA", "OK", "ACCEPT"})
 DECLINE_WORDS = frozenset({"2", "NE", "NO", "N", "DECLINE"})
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
-NOISY = ("unknown_sender", "unparseable", "no_alert")
+NOISY = ("unknown_sender", "unparseable", "no_alert", "named_closed")
 
 HELP = "ECMO Dispatch: reply 1 (DA/YES) to accept or 2 (NE/NO) to decline your newest page; add the mission code to answer another."  # noqa: E501
 NO_ALERT = "ECMO Dispatch: you have no open page."
+NAMED_CLOSED = "ECMO Dispatch: {code} has no open page for you (it is closed or already answered). Nothing was changed."
+NAMED_UNKNOWN = "ECMO Dispatch: you have no page for {code}. Nothing was changed; check the code."
+# A mission code as the page spells it: ECMO-2026-0004 (any case).
+MISSION_CODE = re.compile(r"\b[A-Z]{2,10}-[A-Z0-9]{2,10}-[0-9]{1,6}\b")
 UNKNOWN = "ECMO Dispatch: this number is not registered for team paging. Please call the ECMO centre."
 
 
 def _first_word(body: str) -> str:
     words = re.findall(r"[A-Za-z0-9]+", body.upper())
     return words[0] if words else ""
+
+
+def _named_code(body: str) -> str | None:
+    """The mission code a reply names (upper case), or None when it names none."""
+    match = MISSION_CODE.search(body.upper())
+    return match.group(0) if match else None
 
 
 def _rate_limited(number: str) -> bool:
@@ -80,9 +90,17 @@ def handle_inbound_sms(*, from_number: str, body: str, sid: str = "") -> str | N
         return _log(from_number, body, sid, member, "unparseable", None if noisy else HELP)
 
     alerts = list(selectors.alerts_for_member(member=member))
-    upper = body.upper()
-    named = [a for a in alerts if a.mission.code.upper() in upper]
-    alert = (named or alerts or [None])[0]
+    code = _named_code(body)
+    if code is not None:
+        # A reply that names a mission answers that mission's page or nothing: never another one.
+        named = [a for a in alerts if a.mission.code.upper() == code]
+        if not named:
+            was_paged = selectors.alerts_for_member(member=member, open_only=False).filter(mission__code__iexact=code)
+            template = NAMED_CLOSED if was_paged.exists() else NAMED_UNKNOWN
+            answer = None if _rate_limited(from_number) else template.format(code=code)
+            return _log(from_number, body, sid, member, "named_closed", answer)
+        alerts = named
+    alert = (alerts or [None])[0]
     if alert is None:
         noisy = _rate_limited(from_number)
         return _log(from_number, body, sid, member, "no_alert", None if noisy else NO_ALERT)

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from dispatch import scheduling
 from dispatch.notifications.models import CLAIMED, PENDING, Alert, AlertState, Heartbeat, Notification
 from dispatch.notifications.selectors import RECONCILE_HEARTBEAT
 from dispatch.notifications.services.delivery import deliver, resolve_unconfirmed
@@ -33,7 +34,10 @@ def unconfirmed_grace() -> timedelta:
 
 
 @shared_task(name="notifications.reconcile_paging", ignore_result=True)
-def reconcile_paging() -> dict:
+def reconcile_paging(interval_s: float | None = None) -> dict:
+    """Beat passes its interval: a second beat's copy in the same interval leaves at once."""
+    if interval_s is not None and not scheduling.claim_interval("notifications.reconcile_paging", interval_s):
+        return {"skipped": "ran this interval"}
     now = timezone.now()
     Heartbeat.objects.update_or_create(name=RECONCILE_HEARTBEAT, defaults={"last_run_at": now})
     overdue = list(

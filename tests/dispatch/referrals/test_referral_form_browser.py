@@ -60,7 +60,8 @@ def test_referrer_fills_the_form_sees_scores_and_submits(committed_db, live_serv
         page.fill("[name=ph]", "9.5")
         page.locator('.field-error[data-for="ph"]').filter(has_text="pH must be between 6.5 and 8").wait_for()
         page.fill("[name=ph]", "7.2")
-        page.wait_for_function("document.getElementById('assessment-body').dataset.state === 'ok'")
+        # Not wait_for_function: a string predicate is an eval, which the page's CSP refuses.
+        page.locator('#assessment-body[data-state="ok"]').wait_for()
         assert int(page.locator("#missing-count").inner_text()) == missing_before - 1
 
         page.click("#submit-referral")
