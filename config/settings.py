@@ -254,7 +254,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"MissionStatusEnum": "dispatch.models.MissionStatus"},
+    # One name per choice set (two sets sharing a field name, or one set under two names, would
+    # otherwise get hashed names and warnings in `check --deploy`).
+    "ENUM_NAME_OVERRIDES": {
+        "MissionStatusEnum": "dispatch.models.MissionStatus",
+        "MissionKindEnum": "dispatch.models.MissionKind",
+        "HospitalKindEnum": "hospitals.models.HospitalKind",
+        "TransportModeEnum": "dispatch.models.TransportMode",
+        "TeamRoleEnum": "dispatch.models.TeamRole",
+        "VvCauseEnum": "dispatch.decision_support.inputs.VV_CAUSES",
+        "VaCauseEnum": "dispatch.decision_support.inputs.VA_CAUSES",
+        "InitialRhythmEnum": "dispatch.decision_support.inputs.INITIAL_RHYTHMS",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "dispatch.api.schema.add_error_responses",
