@@ -98,6 +98,11 @@ def _as_time(value: datetime | str | None, field: str) -> datetime | None:
     return parsed
 
 
+def _as_payload(value: Any) -> Any:
+    """A value as an event payload keeps it: times as ISO 8601 text (payloads are JSON)."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def _not_in_future(value: datetime, field: str, now: datetime) -> None:
     if value > now + _skew():
         raise ValidationFailed({field: [_("This time is in the future.")]})
@@ -519,9 +524,7 @@ def _transition(
         changed.append("close_reason")
     mission.save(update_fields=list(dict.fromkeys(changed)))
 
-    facts_payload = {
-        name: (value.isoformat() if isinstance(value, datetime) else value) for name, value in recorded.items()
-    }
+    facts_payload = {name: _as_payload(value) for name, value in recorded.items()}
     event = record_event(
         mission=mission,
         kind="mission.status_changed",
@@ -609,7 +612,7 @@ def undo_last_phase(
         payload={
             "undone_sequence": tap.sequence,
             "reason": reason,
-            "cleared": {f: (v.isoformat() if isinstance(v, datetime) else v) for f, v in cleared.items()},
+            "cleared": {field: _as_payload(value) for field, value in cleared.items()},
         },
         idempotency_key=idempotency_key or None,
     )
@@ -674,16 +677,13 @@ def correct_mission(*, mission_id: int, actor, field: str, value: Any, reason: s
         changed.append("status_changed_at")
     mission.save(update_fields=changed)
 
-    def text(v):
-        return v.isoformat() if isinstance(v, datetime) else v
-
     return record_event(
         mission=mission,
         kind="mission.corrected",
         actor=actor,
         source=source,
         note=reason,
-        payload={"field": field, "old": text(old), "new": text(new), "reason": reason},
+        payload={"field": field, "old": _as_payload(old), "new": _as_payload(new), "reason": reason},
     )
 
 
