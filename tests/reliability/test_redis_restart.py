@@ -9,18 +9,15 @@ and sends `{"type": "resume", "after": <last sequence seen>}`.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import threading
 import time
 
-import aiohttp
 import pytest
 import requests
 from rest_framework.authtoken.models import Token
 
 from dispatch.models import MissionEvent, MissionStatus
 from tests.support import factories
+from tests.support.boards import BoardClients, FailoverBoardClient
 from tests.support.missions import transition_body
 from tests.support.processes import VENV_BIN, Process, base_env, free_port
 from tests.support.waiting import wait_until
@@ -67,92 +64,6 @@ class PrivateRedis:
     def stop(self) -> None:
         if self.process is not None:
             self.process.stop()
-
-
-class BoardClient:
-    """A board on `ws/board/?token=`: records every event sequence it is sent, resumes after drops."""
-
-    def __init__(self, name: str, url: str) -> None:
-        self.name = name
-        self.url = url
-        self.start: int | None = None  # the first snapshot's sequence: the drill's window opens here
-        self.last: int | None = None
-        self.seen: list[int] = []
-        self.attempts = 0  # connection attempts, failed ones included
-        self.connects = 0
-        self.resumes = 0
-        self.bad_snapshots: list[str] = []  # resume_too_old / resume_unknown would mean a lost replay
-        self.lock = threading.Lock()
-
-    def seen_set(self) -> set[int]:
-        with self.lock:
-            return set(self.seen)
-
-    async def run(self, stop: asyncio.Event) -> None:
-        backoff = 0.1
-        async with aiohttp.ClientSession() as session:
-            while not stop.is_set():
-                self.attempts += 1
-                try:
-                    async with session.ws_connect(self.url, timeout=aiohttp.ClientWSTimeout(ws_close=2)) as ws:
-                        self.connects += 1
-                        await self._follow(ws, stop)
-                        backoff = 0.1
-                except (aiohttp.ClientError, OSError, TimeoutError):
-                    pass
-                if not stop.is_set():
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 2.0)
-
-    async def _follow(self, ws: aiohttp.ClientWebSocketResponse, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                message = await ws.receive(timeout=SILENCE_S)
-            except TimeoutError:
-                return  # silent too long: reconnect
-            if message.type != aiohttp.WSMsgType.TEXT:
-                return  # closed or errored
-            data = json.loads(message.data)
-            kind = data.get("type")
-            if kind == "snapshot":
-                if data["reason"] != "connect":
-                    self.bad_snapshots.append(data["reason"])
-                if self.last is None:
-                    self.start = self.last = data["sequence"]
-                elif data["reason"] == "connect":
-                    self.resumes += 1
-                    await ws.send_json({"type": "resume", "after": self.last})
-            elif kind == "mission.event":
-                with self.lock:
-                    self.seen.append(data["sequence"])
-                self.last = max(self.last or 0, data["sequence"])
-
-
-class Boards:
-    """Board clients on one event loop in a background thread."""
-
-    def __init__(self, clients: list[BoardClient]) -> None:
-        self.clients = clients
-        self.loop = asyncio.new_event_loop()
-        self.stop_event: asyncio.Event | None = None
-        self.thread = threading.Thread(target=self._main, name="board-clients", daemon=True)
-
-    def _main(self) -> None:
-        asyncio.set_event_loop(self.loop)
-
-        async def main() -> None:
-            self.stop_event = asyncio.Event()
-            await asyncio.gather(*(client.run(self.stop_event) for client in self.clients))
-
-        self.loop.run_until_complete(main())
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def close(self) -> None:
-        if self.stop_event is not None:
-            self.loop.call_soon_threadsafe(self.stop_event.set)
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -202,15 +113,16 @@ def test_boards_miss_nothing_when_redis_restarts_and_transitions_commit_during_t
         assert time.monotonic() - started < 10, "a transition hung on the missing Redis"
         return answer
 
-    clients = [BoardClient(f"board-{n}", f"ws://{stack['base']}/ws/board/?token={token}") for n in (1, 2)]
-    boards = Boards(clients)
+    url = f"ws://{stack['base']}/ws/board/?token={token}"
+    clients = [FailoverBoardClient(f"board-{n}", [url], silence_s=SILENCE_S) for n in (1, 2)]
+    boards = BoardClients(clients)
     boards.start()
     try:
         wait_until(lambda: all(c.start is not None for c in clients), 15, "the boards never got their snapshot")
 
         def delivered_everything() -> bool:
             expected = set(MissionEvent.objects.values_list("sequence", flat=True))
-            return all(expected - {s for s in expected if s <= c.start} <= c.seen_set() for c in clients)
+            return all(expected - {s for s in expected if s <= c.start} <= set(c.sequences()) for c in clients)
 
         for _ in range(2):
             transition()
@@ -238,8 +150,9 @@ def test_boards_miss_nothing_when_redis_restarts_and_transitions_commit_during_t
     for client in clients:
         window = set(MissionEvent.objects.filter(sequence__gt=client.start).values_list("sequence", flat=True))
         assert len(window) == 12
-        assert sorted(client.seen) == sorted(window), client.name  # every event, none twice
+        assert sorted(client.sequences()) == sorted(window), client.name  # every event, none twice
         assert client.bad_snapshots == []
-        assert client.connects >= 2 and client.resumes >= 1, (client.name, client.connects, client.resumes)
+        connects = len(client.connected_to)
+        assert connects >= 2 and client.resumes >= 1, (client.name, connects, client.resumes)
     # The broadcasts during the outage really failed: the boards got those events from the database.
     assert "live broadcast of event" in stack["daphne"].log()

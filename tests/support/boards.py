@@ -23,6 +23,7 @@ class FailoverBoardClient:
         self.start: int | None = None  # the first snapshot's sequence: the drill's window opens here
         self.last: int | None = None
         self.seen: list[tuple[int, str]] = []  # (sequence, url of the node that sent it)
+        self.attempts = 0  # connection attempts, failed ones included
         self.connected_to: list[str] = []  # one entry per successful connection
         self.resumes = 0
         self.resumed_on: list[str] = []  # nodes that answered a resume with `resumed`
@@ -39,6 +40,7 @@ class FailoverBoardClient:
         async with aiohttp.ClientSession() as session:
             while not stop.is_set():
                 url = self.urls[self._node % len(self.urls)]
+                self.attempts += 1
                 try:
                     async with session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=2)) as ws:
                         with self.lock:
