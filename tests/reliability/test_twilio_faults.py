@@ -10,6 +10,7 @@ Retry-After far beyond the backoff cap, a hang past the HTTP timeout, and no cal
 import time
 
 import pytest
+from django.utils import timezone
 
 from dispatch import scheduling
 from dispatch.models import MissionStatus, TeamRole
@@ -151,6 +152,34 @@ def test_an_unconfirmed_page_twilio_did_send_is_found_by_listing_and_not_sent_ag
     assert any(r.method == "GET" and r.get("To") == phone_of(primary) for r in fake.requests)
     assert len(sms_requests(fake, phone_of(primary))) == 1
     assert [m.to for m in fake.messages] == [phone_of(primary)]
+
+
+def test_a_page_twilio_cannot_list_stays_claimed_and_is_asked_about_again(fake, settings):
+    """Twilio answers the "did it go?" list with a 503: sending again could page twice, so the page
+    stays claimed; the next round asks again and finds it."""
+    settings.TWILIO_HTTP_TIMEOUT_S = 0.5
+    settings.TWILIO_UNCONFIRMED_GRACE_S = 0
+    settings.TWILIO_RETRY_MAX_S = 0.05
+    fake.auto_callbacks = False
+    primary = on_call()
+    fake.hang_next(1, times=1)
+    alert = activate()
+    message = wait_until(lambda: fake.messages, 10, "Twilio never carried out the slow request")[0]
+    wait_until(lambda: the_sms(alert).status == CLAIMED and the_sms(alert).error_reason.startswith("No answer"), 10)
+    wait_until(lambda: timezone.now() - the_sms(alert).updated_at >= unconfirmed_grace(), 10)
+
+    fake.respond_next(503, times=1)
+    reconcile_paging()
+
+    assert any(r.method == "GET" and r.status == 503 for r in fake.requests)
+    assert the_sms(alert).status == CLAIMED
+    assert len(sms_requests(fake, phone_of(primary))) == 1
+    wait_until(lambda: timezone.now() - the_sms(alert).updated_at >= unconfirmed_grace(), 10)
+
+    reconcile_paging()
+
+    assert the_sms(alert).provider_sid == message.sid
+    assert len(sms_requests(fake, phone_of(primary))) == 1
 
 
 def test_a_timed_out_attempt_that_twilio_carried_out_is_not_sent_again(fake, settings):

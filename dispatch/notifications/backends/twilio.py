@@ -15,7 +15,7 @@ from datetime import datetime
 
 import requests
 from django.conf import settings
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -139,13 +139,13 @@ class TwilioBackend:
         """List what Twilio holds from our number to `to` since `since`: an SMS with this body, or a call.
 
         ``exclude_sids`` are resources other messages already own (a second page with the same
-        text must not be taken for this one). None when nothing matches or Twilio cannot say.
+        text must not be taken for this one). None when nothing matches; ``unknown`` when Twilio
+        could not be asked.
         """
         try:
             if channel == "sms":
-                candidates = self.client.messages.list(
-                    to=to, from_=settings.TWILIO_FROM_NUMBER, date_sent_after=since, limit=50
-                )
+                # Not filtered by DateSent: a page still queued at Twilio has none yet, and must be found.
+                candidates = self.client.messages.list(to=to, from_=settings.TWILIO_FROM_NUMBER, limit=50)
                 candidates = [m for m in candidates if (m.body or "") == body]
             else:
                 candidates = self.client.calls.list(to=to, from_=settings.TWILIO_FROM_NUMBER, limit=50)
@@ -154,9 +154,10 @@ class TwilioBackend:
                 for item in candidates
                 if item.sid not in exclude_sids and (item.date_created is None or item.date_created >= since)
             ]
-        except (TwilioRestException, requests.exceptions.RequestException) as exc:
+        except (TwilioException, requests.exceptions.RequestException) as exc:
+            # A 429 or 5xx on a list is a bare TwilioException: either way, nobody can say whether it went.
             logger.warning("listing %s to %s: Twilio did not answer (%s)", channel, to, type(exc).__name__)
-            return None
+            return SendResult(ok=False, unknown=True, error_reason=f"Twilio could not list: {type(exc).__name__}")
         if not found:
             return None
         first = min(found, key=lambda item: item.date_created or since)

@@ -235,6 +235,16 @@ def resolve_unconfirmed(*, notification_id: int) -> None:
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status != CLAIMED:
             return
+        asks_left = _count(notification, "asked") + 1 < max(1, settings.TWILIO_SEND_ATTEMPTS)
+        if found is not None and found.unknown and asks_left:
+            # The provider could not say whether it went: sending now could page twice. Ask again
+            # next round; after as many rounds as sends are allowed, go on as if it had not gone.
+            notification.status_history = [
+                *notification.status_history,
+                {"status": CLAIMED, "at": timezone.now().isoformat(), "asked": True, "reason": found.error_reason},
+            ]
+            notification.save()
+            return
         if found is not None and found.ok:
             notification.provider_sid = notification.provider_sid or found.sid
             if move_status(notification, found.status or "queued"):

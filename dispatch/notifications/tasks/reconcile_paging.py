@@ -33,6 +33,14 @@ def unconfirmed_grace() -> timedelta:
     return timedelta(seconds=max(settings.TWILIO_UNCONFIRMED_GRACE_S, in_flight))
 
 
+def _each(repair, **kwargs) -> None:
+    """One repair; a failure is logged and the round goes on (one bad item must not stall the rest)."""
+    try:
+        repair(**kwargs)
+    except Exception:  # noqa: BLE001 — the next round tries this item again
+        logger.exception("reconcile: %s(%s) failed", repair.__name__, kwargs)
+
+
 @shared_task(name="notifications.reconcile_paging", ignore_result=True)
 def reconcile_paging(interval_s: float | None = None) -> dict:
     """Beat passes its interval: a second beat's copy in the same interval leaves at once."""
@@ -47,13 +55,13 @@ def reconcile_paging(interval_s: float | None = None) -> dict:
     )
     for alert_id, token in overdue:
         logger.warning("alert %s: step overdue, running it from reconcile", alert_id)
-        run_due_step(alert_id=alert_id, token=str(token))
+        _each(run_due_step, alert_id=alert_id, token=str(token))
     stuck = list(
         Notification.objects.filter(status=PENDING, updated_at__lte=now - pending_grace()).values_list("pk", flat=True)
     )
     for notification_id in stuck:
         logger.warning("notification %s: still pending, sending it from reconcile", notification_id)
-        deliver(notification_id=notification_id)
+        _each(deliver, notification_id=notification_id)
     unconfirmed = list(
         Notification.objects.filter(status=CLAIMED, updated_at__lte=now - unconfirmed_grace()).values_list(
             "pk", flat=True
@@ -61,11 +69,11 @@ def reconcile_paging(interval_s: float | None = None) -> dict:
     )
     for notification_id in unconfirmed:
         logger.warning("notification %s: no word from the provider, settling it", notification_id)
-        resolve_unconfirmed(notification_id=notification_id)
+        _each(resolve_unconfirmed, notification_id=notification_id)
     reviews = list(overdue_reviews(now=now, grace=OVERDUE_REVIEW_GRACE).values_list("pk", "review_at"))
     for mission_id, review_at in reviews:
         logger.warning("mission %s: advice review reminder overdue, sending it from reconcile", mission_id)
-        remind_review(mission_id=mission_id, review_at=review_at.isoformat())
+        _each(remind_review, mission_id=mission_id, review_at=review_at.isoformat())
     return {
         "overdue_steps": len(overdue),
         "pending_sent": len(stuck),
