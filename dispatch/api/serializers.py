@@ -178,6 +178,11 @@ class TransitionInput(serializers.Serializer):
 
 class UndoInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text=_("Why the last phase tap is taken back."))
+    expected_status = serializers.ChoiceField(
+        choices=MissionStatus.choices,
+        required=False,
+        help_text=_("The status being taken back; a mismatch is a 409 (a double tap never undoes twice)."),
+    )
 
 
 class CorrectionInput(serializers.Serializer):

@@ -134,6 +134,7 @@ class MissionUndoApi(APIView):
             reason=data.validated_data["reason"],
             source=event_source(request),
             idempotency_key=idempotency_key(request),
+            expected_status=data.validated_data.get("expected_status"),
         )
         return _transition_answer(request, result)
 

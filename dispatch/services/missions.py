@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 from django.conf import settings
@@ -48,6 +48,8 @@ from dispatch.models import (
 from dispatch.selectors import mission_visible_to
 from dispatch.services.timeline import earlier_answer, record_event
 from hospitals.models import Hospital, HospitalKind
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,21 @@ def _check_actor_may(actor, mission: Mission, to_status: str) -> None:
     raise NotAllowed(_("Your role cannot move this mission to “%s”.") % MissionStatus(to_status).label)
 
 
+def _once(run: Callable[[], T], replay: Callable[[], T | None]) -> T:
+    """Run a request that carries an Idempotency-Key once: a retry gets the first answer, and the
+    same key racing itself loses the unique constraint and gets the winner's answer."""
+    earlier = replay()
+    if earlier is not None:
+        return earlier
+    try:
+        return run()
+    except IntegrityError:
+        earlier = replay()
+        if earlier is None:
+            raise
+        return earlier
+
+
 def _replay(actor, idempotency_key: str | None, *, mission_id: int, to_status: str) -> TransitionResult | None:
     event = earlier_answer(
         actor=actor,
@@ -344,12 +361,9 @@ def transition_mission(
     failing, so a phone that lost its answer can safely send the tap again. `occurred_at` is
     when it happened (a tap queued offline); the event keeps it beside its own commit time.
     """
-    replay = _replay(actor, idempotency_key, mission_id=mission_id, to_status=to_status)
-    if replay is not None:
-        return replay
     facts = PhaseFacts(outcome=outcome, support_mode=support_mode, transport_mode=transport_mode, review_at=review_at)
-    try:
-        return _transition(
+    return _once(
+        lambda: _transition(
             mission_id=mission_id,
             to_status=to_status,
             actor=actor,
@@ -361,13 +375,9 @@ def transition_mission(
             payload=payload,
             occurred_at=occurred_at,
             facts=facts,
-        )
-    except IntegrityError:
-        # Same key raced with itself: the other request won, answer with its result.
-        replay = _replay(actor, idempotency_key, mission_id=mission_id, to_status=to_status)
-        if replay is None:
-            raise
-        return replay
+        ),
+        lambda: _replay(actor, idempotency_key, mission_id=mission_id, to_status=to_status),
+    )
 
 
 def _lock_visible(actor, mission_id: int) -> Mission:
@@ -553,23 +563,56 @@ def _last_phase_event(mission: Mission) -> MissionEvent | None:
     )
 
 
-@transaction.atomic
 def undo_last_phase(
-    *, mission_id: int, actor, reason: str, source: str, idempotency_key: str | None = None
+    *,
+    mission_id: int,
+    actor,
+    reason: str,
+    source: str,
+    idempotency_key: str | None = None,
+    expected_status: str | None = None,
 ) -> TransitionResult:
     """Take back the last phase tap (a double tap, a wrong button): the status goes back and a
     `mission.undone` event names what was undone; the tap's own event stays as it was.
 
     The member who tapped may undo within UNDO_WINDOW_S; a coordinator at any time before hand-over.
+    `expected_status` is the status being taken back: a second undo sent by a double tap is a 409,
+    never a second step back.
     """
-    earlier = earlier_answer(
-        actor=actor,
-        idempotency_key=idempotency_key,
-        same_request=lambda e: (e.kind, e.mission_id) == ("mission.undone", mission_id),
+
+    def replay() -> TransitionResult | None:
+        earlier = earlier_answer(
+            actor=actor,
+            idempotency_key=idempotency_key,
+            same_request=lambda e: (e.kind, e.mission_id) == ("mission.undone", mission_id),
+        )
+        return TransitionResult(mission=earlier.mission, event=earlier, replayed=True) if earlier else None
+
+    return _once(
+        lambda: _undo(
+            mission_id=mission_id,
+            actor=actor,
+            reason=reason,
+            source=source,
+            idempotency_key=idempotency_key,
+            expected_status=expected_status,
+        ),
+        replay,
     )
-    if earlier is not None:
-        return TransitionResult(mission=earlier.mission, event=earlier, replayed=True)
+
+
+@transaction.atomic
+def _undo(
+    *, mission_id: int, actor, reason: str, source: str, idempotency_key: str | None, expected_status: str | None
+) -> TransitionResult:
     mission = _lock_visible(actor, mission_id)
+    if expected_status and expected_status != mission.status:
+        raise InvalidTransition(
+            _("The mission is now “%(current)s”, not “%(expected)s”: nothing was taken back.")
+            % {"current": mission.status, "expected": expected_status},
+            current=mission.status,
+            allowed=statuses.allowed_next(mission.status, mission.kind),
+        )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": [_("Say why the last step is taken back.")]})
@@ -627,10 +670,21 @@ def _since(mission: Mission, status: str) -> datetime | None:
         value = getattr(mission, field)
         if value is not None:
             return value
-    return None
+    return mission.requested_at if status == MissionStatus.REQUESTED else None
 
 
-def _corrected_value(field: str, value: Any, now: datetime):
+def _outcomes_that_fit(mission: Mission) -> tuple[str, ...]:
+    """The outcome codes a correction may set: those of the way this mission ended (or left the bedside)."""
+    if mission.status == MissionStatus.COMPLETED:
+        return statuses.COMPLETION_OUTCOMES
+    if mission.status in statuses.OUTCOME_REQUIRED:
+        return statuses.OUTCOME_REQUIRED[mission.status]
+    if mission.outcome:  # left the bedside without ECMO, not yet handed over
+        return tuple(code for codes in statuses.EDGE_OUTCOMES.values() for code in codes)
+    return ()
+
+
+def _corrected_value(mission: Mission, field: str, value: Any, now: datetime):
     if field in statuses.TIME_FIELDS:
         at = _as_time(value, "value")
         if at is None:
@@ -638,11 +692,13 @@ def _corrected_value(field: str, value: Any, now: datetime):
         _not_in_future(at, "value", now)
         return at
     choices = {
-        "outcome": Outcome.values,
+        "outcome": _outcomes_that_fit(mission),
         "support_mode": SupportMode.values,
         "outbound_transport_mode": TransportMode.values,
         "return_transport_mode": TransportMode.values,
     }[field]
+    if not choices:
+        raise ValidationFailed({"field": [_("This mission has no outcome yet; it is recorded when the mission ends.")]})
     if value not in choices:
         raise ValidationFailed({"value": [_("Choose one of: %s.") % _choices_text(choices)]})
     return value
@@ -662,7 +718,7 @@ def correct_mission(*, mission_id: int, actor, field: str, value: Any, reason: s
     if not reason:
         raise ValidationFailed({"reason": [_("Say why the record is corrected.")]})
     now = timezone.now()
-    new = _corrected_value(field, value, now)
+    new = _corrected_value(mission, field, value, now)
     old = getattr(mission, field)
     if old == new:
         raise ValidationFailed({"value": [_("This is already the recorded value.")]})
@@ -703,7 +759,6 @@ def _check_time_order(mission: Mission, field: str, new: datetime) -> None:
 # --- adverse events ---------------------------------------------------------------------------
 
 
-@transaction.atomic
 def record_adverse_event(
     *,
     mission_id: int,
@@ -721,13 +776,39 @@ def record_adverse_event(
 
     Team members on the mission and coordinators may report; `phase` defaults to the current one.
     """
-    earlier = earlier_answer(
-        actor=actor,
-        idempotency_key=idempotency_key,
-        same_request=lambda e: (e.kind, e.mission_id) == ("adverse_event.recorded", mission_id),
+
+    def replay() -> AdverseEvent | None:
+        earlier = earlier_answer(
+            actor=actor,
+            idempotency_key=idempotency_key,
+            same_request=lambda e: (e.kind, e.mission_id) == ("adverse_event.recorded", mission_id),
+        )
+        return earlier.adverse_event if earlier else None
+
+    report = {"category": category, "code": code, "severity": severity, "phase": phase, "note": note}
+    return _once(
+        lambda: _record_adverse(
+            mission_id=mission_id, actor=actor, source=source, occurred_at=occurred_at,
+            idempotency_key=idempotency_key, **report,
+        ),
+        replay,
     )
-    if earlier is not None:
-        return earlier.adverse_event
+
+
+@transaction.atomic
+def _record_adverse(
+    *,
+    mission_id: int,
+    actor,
+    category: str,
+    code: str,
+    severity: str,
+    source: str,
+    phase: str | None,
+    occurred_at: datetime | str | None,
+    note: str,
+    idempotency_key: str | None,
+) -> AdverseEvent:
     mission = _lock_visible(actor, mission_id)
     on_team = mission.assignments.filter(member=actor).exists()
     if not (roles.is_coordinator(actor) or (roles.is_team_member(actor) and on_team)):

@@ -175,8 +175,14 @@ def send_standby(*, mission_id: int, actor, source: str = EventSource.WEB) -> St
 def _people_to_release(mission: Mission, to_status: str) -> list:
     people: dict[int, object] = {}
     if to_status in RELEASES_STANDBY:
+        # Told to stand down once per review: a conventional transfer later cancelled tells nobody twice.
+        released = set(
+            Notification.objects.filter(
+                mission=mission, purpose=Purpose.STAND_DOWN, event__sequence__gt=_review_started(mission)
+            ).values_list("recipient_id", flat=True)
+        )
         for notification in standby_messages(mission):
-            if notification.recipient is not None:
+            if notification.recipient is not None and notification.recipient_id not in released:
                 people.setdefault(notification.recipient_id, notification.recipient)
     if to_status in RELEASES_TEAM:
         told_covered = set(

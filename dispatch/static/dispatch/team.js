@@ -16,6 +16,7 @@
   const STAND_DOWN_STATUSES = ["cancelled", "aborted", "declined"];
   // A second tap this soon after a phase tap is the same finger bouncing, not the next phase.
   const TAP_GUARD_MS = 1500;
+  const FRESH_TAP_MS = 5000;                              // sent this soon after the tap: no time of its own
   const textEl = document.getElementById("team-text");
 
   let mission = null, alerts = [], live = null, liveFor = null, flushing = false, inFlight = null;
@@ -304,11 +305,22 @@
         if (!item) break;
         let res;
         inFlight = item.key;
+        // A tap sent at once needs no time of its own (the server's clock stamps it); only a tap
+        // that waited for signal carries the moment it was made.
+        const body = { ...item.body };
+        if (body.occurred_at && Date.now() - Date.parse(item.queuedAt) < FRESH_TAP_MS) delete body.occurred_at;
         try {
-          res = await postJson(item.url, item.body, item.key);
+          res = await postJson(item.url, body, item.key);
         } catch (e) { break; }                               // no network: try again later
         finally { inFlight = null; }
         if (res.status >= 500 || res.status === 408 || res.status === 429 || res.status === 401) break;
+        if (res.status === 400 && body.occurred_at && res.json && res.json.occurred_at) {
+          // This phone's clock disagrees with the server's: keep the step (stamped on arrival)
+          // rather than lose it and every step queued after it.
+          outbox.save(outbox.load().map((i) => (i.key === item.key ? { ...i, body: { ...i.body, occurred_at: undefined } } : i)));
+          say(t("clock-off"));
+          continue;
+        }
         outbox.drop(item.key);                               // done, or refused for good (4xx)
         epoch += 1;
         sent += 1;
@@ -377,12 +389,20 @@
     flush();
   }
 
+  let undoing = false;
   async function undo(reason) {
     panel = null;
     const tap = lastTap.get();
-    if (!mission || !tap) { render(); return; }
-    const res = await postJson("/api/v1/missions/" + mission.id + "/transitions/undo/", { reason: reason }, L.newKey())
-      .catch(() => null);
+    if (!mission || !tap || undoing) { render(); return; }
+    // One undo per tap: a second press (or a retry) carries the same key and the status it takes
+    // back, so the server never steps back twice.
+    undoing = true;
+    if (!tap.undoKey) { tap.undoKey = L.newKey(); lastTap.set(tap); }
+    render();
+    const body = { reason: reason, expected_status: tap.to };
+    const res = await postJson("/api/v1/missions/" + mission.id + "/transitions/undo/", body, tap.undoKey)
+      .catch(() => null)
+      .finally(() => { undoing = false; });
     if (res === null) { render(); showError(t("undo-offline")); return; }
     lastTap.set(null);
     epoch += 1;

@@ -121,3 +121,21 @@ def test_a_re_opened_review_is_a_new_standby(console, client_for):
 
     assert len(again["sent_to"]) == 1
     assert Notification.objects.filter(mission=mission, purpose=Purpose.STANDBY).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_conventional_transfer_then_cancelled_stands_the_standby_team_down_once(console, client_for):
+    on_call(TeamRole.ECMO_PHYSICIAN)
+    coordinator = factories.make_coordinator()
+    mission = under_review(required_roles=[TeamRole.ECMO_PHYSICIAN])
+    standby(client_for, mission, coordinator)
+    transition_mission(
+        mission_id=mission.pk, to_status=MissionStatus.CONVENTIONAL_TRANSFER, actor=coordinator, source="web"
+    )
+
+    transition_mission(
+        mission_id=mission.pk, to_status=MissionStatus.CANCELLED, actor=coordinator, source="web",
+        reason="died before transfer", outcome="patient_died",
+    )
+
+    assert Notification.objects.filter(mission=mission, purpose=Purpose.STAND_DOWN).count() == 1

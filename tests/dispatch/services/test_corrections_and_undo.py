@@ -189,3 +189,45 @@ def test_undo_needs_a_reason(coordinator):
         _undo(mission, coordinator, reason=" ")
 
     assert "reason" in excinfo.value.errors
+
+
+def test_an_undo_sent_twice_takes_back_one_step(team_member):
+    mission = factories.MissionFactory(status=MissionStatus.EN_ROUTE_OUT)
+    factories.assign(mission, team_member)
+    _move(mission, MissionStatus.ON_SITE, team_member)
+    _move(mission, MissionStatus.CANNULATING, team_member)
+
+    undo_last_phase(mission_id=mission.pk, actor=team_member, reason="x", source=EventSource.API,
+                    expected_status=MissionStatus.CANNULATING)
+    with pytest.raises(Conflict):
+        undo_last_phase(mission_id=mission.pk, actor=team_member, reason="x", source=EventSource.API,
+                        expected_status=MissionStatus.CANNULATING)
+
+    assert Mission.objects.get(pk=mission.pk).status == MissionStatus.ON_SITE
+
+
+def test_an_outcome_of_another_ending_cannot_be_corrected_in(coordinator):
+    mission = factories.MissionFactory(status=MissionStatus.ABORTED, outcome="other")
+
+    with pytest.raises(ValidationFailed) as excinfo:
+        _correct(mission, coordinator, "outcome", "patient_died")  # a cancellation's outcome
+
+    assert "died_during_cannulation" in excinfo.value.errors["value"][0]
+
+
+def test_a_running_mission_has_no_outcome_to_correct(coordinator):
+    mission = factories.MissionFactory(status=MissionStatus.ON_ECMO)
+
+    with pytest.raises(ValidationFailed) as excinfo:
+        _correct(mission, coordinator, "outcome", "cannulated_transported")
+
+    assert "field" in excinfo.value.errors
+
+
+def test_correcting_the_first_call_of_a_waiting_referral_moves_its_since(coordinator):
+    mission = factories.MissionFactory(status=MissionStatus.REQUESTED)
+    earlier = mission.requested_at - timedelta(minutes=30)
+
+    _correct(mission, coordinator, "requested_at", earlier.isoformat())
+
+    assert Mission.objects.get(pk=mission.pk).status_changed_at == earlier
