@@ -33,6 +33,7 @@ from dispatch.accounts import tokens
 from dispatch.presenters import TravelMemo
 from dispatch.realtime.broadcast import BOARD_GROUP, mission_group, user_group
 from dispatch.realtime.snapshot import build_snapshot, read_events_after
+from dispatch.referrals import audit
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,11 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         if not await database_sync_to_async(self.may_follow)():
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
+        if self.mission_id is not None:
+            # One patient's stream is a read of their record: logged before anything is sent.
+            await database_sync_to_async(audit.record_stream_read)(
+                user=self.user, mission_id=self.mission_id, scope=self.scope
+            )
         # Join before the snapshot: an event committed after the snapshot's read is then
         # certain to ring, and one already in the snapshot is dropped by its sequence.
         # The user's own group first: a logout from here on reaches this stream.

@@ -2,9 +2,10 @@
 
 What counts as a read (GDPR Art. 9 health data): a response that shows one patient's clinical
 data — the referral (API and page), its change history, the mission's record (API detail and
-the mission page: age, sex, weight, note, scores from the referral). Lists, the board and the
-live streams show the same summary for many missions at once and are not logged per mission;
-opening a mission from them is.
+the mission page: age, sex, weight, note, scores from the referral) and one mission's live stream
+(`ws/missions/<id>/`, logged when it connects). Lists and the board show the summary of many
+missions at once, with scores but no clinical inputs, and are not logged per mission; opening a
+mission from them is.
 
 The row is written in the request, before the data is rendered, in its own autocommitted
 INSERT: if it cannot be written the request fails (the database being away is a 503 anyway)
@@ -29,6 +30,7 @@ ENDPOINTS = {
     "api.mission": "GET /api/v1/missions/{id}/",
     "page.referral": "/referrals/{id}/",
     "page.mission": "/missions/{id}/",
+    "ws.mission": "ws/missions/{id}/ (the live stream of one mission, on connect)",
 }
 
 
@@ -42,6 +44,20 @@ def record_read(*, request: HttpRequest, mission_id: int, endpoint: str) -> Clin
         path=request.path[:200],
         ip_address=client_ip(getattr(request, "_request", request)),
         user_agent=request.headers.get("User-Agent", "")[:300],
+    )
+
+
+def record_stream_read(*, user, mission_id: int, scope: dict) -> ClinicalRead:
+    """The same row for a WebSocket that starts following one mission (its ASGI scope, not a request)."""
+    headers = dict(scope.get("headers") or [])
+    client = scope.get("client") or (None, None)
+    return ClinicalRead.objects.create(
+        user=user,
+        mission_id=mission_id,
+        endpoint="ws.mission",
+        path=str(scope.get("path", ""))[:200],
+        ip_address=client[0] or None,
+        user_agent=headers.get(b"user-agent", b"").decode("latin-1")[:300],
     )
 
 
