@@ -25,10 +25,28 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# The example environment file's placeholder: copied unchanged, it is as public as the dev key.
+PLACEHOLDER_KEY_PREFIX = "change-me"
+
+
+def weak_secret_key(key: str) -> bool:
+    """Django's own test (security.W009) plus the placeholders this project ships."""
+    return (
+        len(key) < 50
+        or len(set(key)) < 5
+        or key.startswith("django-insecure-")
+        or key.startswith(PLACEHOLDER_KEY_PREFIX)
+    )
+
+
 def refusal(*, host: str) -> str | None:
     """Why this configuration must not start, in one line; None when it may."""
     if not settings.DEBUG and settings.SECRET_KEY == settings.DEV_SECRET_KEY:
         return "Refusing to start: DEBUG is off and SECRET_KEY is the public development key; set SECRET_KEY."
+    if not settings.DEBUG and weak_secret_key(settings.SECRET_KEY):
+        return "Refusing to start: SECRET_KEY is weak or a placeholder; set 50+ random characters."
+    if settings.DEBUG and not is_loopback(host):
+        return f"Refusing to start: DEBUG is on and HOST={host} is reachable from other machines; set DEBUG=false."
     if not is_loopback(host):
         demo = [username for username, *_rest in DEMO_USERS]
         try:

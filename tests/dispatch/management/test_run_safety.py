@@ -11,6 +11,8 @@ from dispatch.management.commands.preflight import refusal
 
 pytestmark = pytest.mark.django_db
 
+STRONG_KEY = "k7#Qz!v9LmP2$wRt8@Yx4&Nb6^Hd1*Fs3%Gj5(Ua0)Ce-Ti=Oo+Pq"
+
 
 def _load_demo() -> str:
     out = StringIO()
@@ -37,7 +39,8 @@ def test_an_admin_left_with_the_old_demo_password_gets_a_random_one():
 
 
 def test_demo_users_on_a_non_loopback_host_refuse_to_start(settings):
-    settings.DEBUG = True
+    settings.DEBUG = False
+    settings.SECRET_KEY = STRONG_KEY
     _load_demo()
 
     reason = refusal(host="0.0.0.0")
@@ -58,6 +61,25 @@ def test_debug_off_with_the_development_key_refuses_to_start(settings):
 
 def test_debug_off_with_a_real_key_on_loopback_starts(settings):
     settings.DEBUG = False
-    settings.SECRET_KEY = "x" * 60
+    settings.SECRET_KEY = STRONG_KEY
 
+    assert refusal(host="127.0.0.1") is None
+
+
+@pytest.mark.parametrize("key", ["change-me-to-50-random-characters", "x" * 60, "short-but-random-Qw3"])
+def test_debug_off_with_a_weak_or_placeholder_key_refuses_to_start(settings, key):
+    settings.DEBUG = False
+    settings.SECRET_KEY = key
+
+    reason = refusal(host="127.0.0.1")
+
+    assert reason is not None and "SECRET_KEY" in reason
+
+
+def test_debug_on_a_network_address_refuses_to_start(settings):
+    settings.DEBUG = True
+
+    reason = refusal(host="10.0.0.5")
+
+    assert reason is not None and "DEBUG" in reason
     assert refusal(host="127.0.0.1") is None
