@@ -18,22 +18,27 @@ from dispatch.accounts import tokens
 # Sent with `user_id`: that user's open connections must prove their login again.
 credentials_changed = Signal()
 
-_WATCHED_FIELDS = {"password", "is_active"}
+_WATCHED_FIELDS = {"password", "is_active", "is_superuser"}
 
 
 def _remember_login_state(sender, instance, update_fields=None, **kwargs) -> None:
     """Before a save: note whether it changes the password or deactivates (one read; none for last_login)."""
-    instance._dispatch_login_changed = False
+    instance._dispatch_login_changed = instance._dispatch_role_lost = False
     if instance.pk is None or (update_fields is not None and not _WATCHED_FIELDS & set(update_fields)):
         return
-    before = sender._default_manager.filter(pk=instance.pk).values("password", "is_active").first()
+    before = sender._default_manager.filter(pk=instance.pk).values(*_WATCHED_FIELDS).first()
     if before is None:
         return
     deactivated = before["is_active"] and not instance.is_active
     instance._dispatch_login_changed = deactivated or before["password"] != instance.password
+    # A superuser counts as a coordinator: losing it is losing the board.
+    instance._dispatch_role_lost = before["is_superuser"] and not instance.is_superuser
 
 
 def _end_logins_after_change(sender, instance, created=False, **kwargs) -> None:
+    if not created and getattr(instance, "_dispatch_role_lost", False):
+        instance._dispatch_role_lost = False
+        credentials_changed.send(sender=sender, user_id=instance.pk)
     if created or not getattr(instance, "_dispatch_login_changed", False):
         return
     instance._dispatch_login_changed = False

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 from channels.db import database_sync_to_async as sync_to_async
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -97,6 +98,20 @@ async def test_coordinator_role_taken_away_closes_the_board_4403(world):
     await receive(communicator)
 
     await sync_to_async(lambda: world.coordinator.groups.remove(Group.objects.get(name=Role.COORDINATOR)))()
+
+    assert await close_code(communicator) == 4403
+
+
+async def test_superuser_taken_away_closes_the_board_4403(committed_db):
+    admin = await sync_to_async(lambda: get_user_model().objects.create_superuser("root2", password="x" * 20))()
+    communicator = await open_stream("/ws/board/", admin)
+    await receive(communicator)
+
+    def demote():
+        admin.is_superuser = False
+        admin.save()
+
+    await sync_to_async(demote)()
 
     assert await close_code(communicator) == 4403
 
