@@ -46,6 +46,21 @@ def _named_code(body: str) -> str | None:
     return match.group(0) if match else None
 
 
+def _named_number(body: str) -> str | None:
+    """The mission number a loosely spelt code ends with ("1 ECMO 2026 0004", "1 #4" → "4"), or None.
+
+    Digits after the answer word always name a mission: such a reply must never fall back to
+    the newest page, which may be another mission's.
+    """
+    parts = body.strip().split(None, 1)
+    groups = re.findall(r"[0-9]+", parts[1]) if len(parts) == 2 else []
+    return (groups[-1].lstrip("0") or "0") if groups else None
+
+
+def _number_of(code: str) -> str:
+    return code.rsplit("-", 1)[-1].lstrip("0") or "0"
+
+
 def _rate_limited(number: str) -> bool:
     since = timezone.now() - timedelta(seconds=settings.SMS_REPLY_WINDOW_S)
     answered = InboundSms.objects.filter(
@@ -91,6 +106,14 @@ def handle_inbound_sms(*, from_number: str, body: str, sid: str = "") -> str | N
 
     alerts = list(selectors.alerts_for_member(member=member))
     code = _named_code(body)
+    number = _named_number(body) if code is None else None
+    if number is not None:
+        # A code spelt loosely: it names the open page whose mission number it ends with, or nothing.
+        named = [a for a in alerts if _number_of(a.mission.code) == number]
+        if len(named) != 1:
+            answer = None if _rate_limited(from_number) else NAMED_UNKNOWN.format(code=body.strip()[:40])
+            return _log(from_number, body, sid, member, "named_closed", answer)
+        alerts = named
     if code is not None:
         # A reply that names a mission answers that mission's page or nothing: never another one.
         named = [a for a in alerts if a.mission.code.upper() == code]

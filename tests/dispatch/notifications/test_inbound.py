@@ -50,3 +50,30 @@ def test_a_reply_without_a_code_still_answers_the_newest_page(console):
     answer = handle_inbound_sms(from_number=phone_of(primary), body="1")
 
     assert f"Confirmed: you are the ECMO physician for {mission.code}" in answer
+
+
+@pytest.mark.parametrize("spelling", ["1 ECMO 2026 {n}", "1 #{n}", "DA {n}"])
+def test_a_loosely_spelt_code_of_a_closed_mission_never_accepts_another_page(console, spelling):
+    primary = on_call(TeamRole.ECMO_PHYSICIAN)
+    closed, open_one = activate(), activate()
+    _page(closed), _page(open_one)
+    end_mission(closed)
+
+    answer = handle_inbound_sms(
+        from_number=phone_of(primary), body=spelling.format(n=closed.code.rsplit("-", 1)[-1])
+    )
+
+    assert "Nothing was changed" in answer
+    assert Alert.objects.get(mission=open_one).state == AlertState.PAGING
+
+
+def test_a_loosely_spelt_code_answers_that_missions_page(console):
+    primary = on_call(TeamRole.ECMO_PHYSICIAN)
+    first, second = activate(), activate()
+    _page(first), _page(second)
+
+    answer = handle_inbound_sms(from_number=phone_of(primary), body="1 #" + first.code.rsplit("-", 1)[-1])
+
+    assert first.code in answer and "Confirmed" in answer
+    assert Alert.objects.get(mission=first).state == AlertState.ACCEPTED
+    assert Alert.objects.get(mission=second).state == AlertState.PAGING
