@@ -19,6 +19,7 @@ and hanging up calls still ringing for a mission that ended.
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -258,6 +259,23 @@ def _mark_hung_up(notification_id: int) -> None:
         entry = {"status": notification.status, "at": timezone.now().isoformat(), "hangup": True}
         notification.status_history = [*notification.status_history, entry]
         notification.save(update_fields=["status_history", "updated_at"])
+
+
+# How long after a mission ended the reconcile task still looks for its calls to end.
+HANG_UP_LOOKBACK = timedelta(hours=1)
+
+
+def missions_with_calls_to_end(*, now: datetime) -> list[int]:
+    """Cancelled or aborted missions (ended within the last hour) with a call that may still ring
+    and was never ended: a lost hang-up task, or one that ran out of runs, is caught here."""
+    calls = Notification.objects.filter(
+        alert__mission__status__in=RELEASES_TEAM,
+        alert__mission__closed_at__gte=now - HANG_UP_LOOKBACK,
+        channel=Channel.VOICE,
+        status__in=LIVE_CALL,
+        provider_sid__isnull=False,
+    ).select_related("alert")
+    return sorted({call.alert.mission_id for call in calls if not _hung_up(call)})
 
 
 def hang_up_calls(*, mission_id: int, run: int = 0) -> list[int]:

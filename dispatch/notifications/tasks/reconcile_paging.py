@@ -13,6 +13,7 @@ from dispatch.notifications.selectors import RECONCILE_HEARTBEAT
 from dispatch.notifications.services.delivery import deliver, resolve_unconfirmed
 from dispatch.notifications.services.escalation import run_due_step
 from dispatch.notifications.services.reviews import overdue_reviews, remind_review
+from dispatch.notifications.services.standby import HANG_UP_RUNS, hang_up_calls, missions_with_calls_to_end
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +75,14 @@ def reconcile_paging(interval_s: float | None = None) -> dict:
     for mission_id, review_at in reviews:
         logger.warning("mission %s: advice review reminder overdue, sending it from reconcile", mission_id)
         _each(remind_review, mission_id=mission_id, review_at=review_at.isoformat())
+    ringing = missions_with_calls_to_end(now=now)
+    for mission_id in ringing:
+        logger.warning("mission %s: ended with a call still ringing, hanging it up from reconcile", mission_id)
+        # The last run: reconcile itself comes back next interval, so this run schedules no other.
+        _each(hang_up_calls, mission_id=mission_id, run=HANG_UP_RUNS - 1)
     return {
         "overdue_steps": len(overdue),
+        "calls_to_end": len(ringing),
         "pending_sent": len(stuck),
         "unconfirmed": len(unconfirmed),
         "overdue_reviews": len(reviews),

@@ -7,6 +7,7 @@ from dispatch.notifications.backends import SendResult
 from dispatch.notifications.models import SKIPPED, Alert, AlertRecipient, AlertState, Notification, Purpose, Response
 from dispatch.notifications.services import delivery, standby
 from dispatch.notifications.services.standby import hang_up_calls
+from dispatch.notifications.tasks.reconcile_paging import reconcile_paging
 from dispatch.roles import display_name
 from tests.support import factories
 from tests.support.paging import activate, end_mission, on_call, phone_of
@@ -115,3 +116,26 @@ def test_abort_stands_the_team_down_and_closes_open_alerts(console):
     assert alert.state == AlertState.CANCELLED
     sms = Notification.objects.get(mission=mission, purpose=Purpose.STAND_DOWN)
     assert sms.recipient == member and "Mission aborted (Died before the team arrived)" in sms.body
+
+
+def test_a_lost_hang_up_is_caught_by_reconcile(twilio, settings, monkeypatch):
+    settings.ESCALATION_SMS_WAIT_S = 0.2
+    primary = on_call()
+    twilio.set_call_outcome(phone_of(primary), "ringing")
+    mission = activate()
+    phone = twilio.phone(phone_of(primary)).expect_sms(contains=mission.code)
+    call = phone.expect_ringing_call(timeout=5)
+    wait_until(lambda: Notification.objects.filter(provider_sid=call.sid, status="ringing").exists())
+    enqueue = standby.scheduling.enqueue_on_commit
+
+    def lose_hang_ups(name, *args, **kwargs):
+        if name != standby.HANG_UP_TASK:
+            enqueue(name, *args, **kwargs)
+
+    monkeypatch.setattr(standby.scheduling, "enqueue_on_commit", lose_hang_ups)
+    end_mission(mission, outcome="patient_died")
+    assert not [u for u in twilio.call_updates if u.sid == call.sid]
+
+    reconcile_paging.run()
+
+    assert [u for u in twilio.call_updates if u.sid == call.sid and u.status == "completed"]
