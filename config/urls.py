@@ -21,5 +21,7 @@ urlpatterns = [
     path("", include("dispatch.urls")),
 ]
 
+handler400 = "dispatch.api.handlers.bad_request"
+handler403 = "dispatch.api.handlers.permission_denied"
 handler404 = "dispatch.api.handlers.not_found"
 handler500 = "dispatch.api.handlers.server_error"

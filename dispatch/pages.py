@@ -67,6 +67,7 @@ def _live_config(*, stream: str, **extra) -> dict:
         "roleLabels": {value: str(label) for value, label in TeamRole.choices},
         "terminal": sorted(statuses.TERMINAL),
         "closed": sorted(statuses.CLOSED),
+        "awaitingDecision": sorted(statuses.AWAITING_DECISION),
         "connection": {
             "connecting": _("Connecting…"),
             "reconnecting": _("Reconnecting…"),
@@ -151,6 +152,7 @@ def page_texts() -> dict[str, str]:
         "complete": _("complete"),
         "absoluteContraindication": _("ABSOLUTE CONTRAINDICATION"),
         "overdue": _("overdue"),
+        "titleWaiting": _("({count}) {title}"),
         # mission page
         "none": _("—"),
         "sending": _("Sending…"),

@@ -155,6 +155,8 @@ TEAM_PHASES: frozenset[str] = frozenset(
 )
 # A referring doctor may withdraw their own request before the centre has committed a team.
 REFERRER_MAY_CANCEL_FROM: frozenset[str] = frozenset({S.REQUESTED, S.UNDER_REVIEW})
+# Referrals still waiting for the centre's decision (the board counts them in the tab title).
+AWAITING_DECISION: frozenset[str] = frozenset({S.REQUESTED, S.UNDER_REVIEW})
 
 
 # The one next phase the team reports from each status, and the words on the phone's big button

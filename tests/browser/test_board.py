@@ -171,3 +171,32 @@ def test_a_cancelled_mission_stays_on_the_board_a_while_with_its_outcome(open_pa
 
     expect(card.locator(".facts .outcome")).to_have_text("Outcome: Patient improved", timeout=3000)
     expect(card.locator(".log li").first).to_contain_text("Cancelled (Patient improved)")
+
+
+def test_an_ecpr_referral_is_placed_before_an_older_vv_one(open_page, coordinator, committed_db):
+    now = timezone.now()
+    older_vv = factories.MissionFactory(support="vv", requested_at=now - timedelta(minutes=30))
+    newer_ecpr = factories.MissionFactory(support="ecpr", requested_at=now - timedelta(minutes=5))
+    page = open_page(coordinator, "/board/")
+
+    cards = page.locator(".mission-card")
+    expect(cards).to_have_count(2)
+    expect(cards.first).to_have_attribute("data-mission-id", str(newer_ecpr.pk))
+    expect(cards.nth(1)).to_have_attribute("data-mission-id", str(older_vv.pk))
+
+
+def test_tab_title_counts_referrals_waiting_for_a_decision_and_follows_a_new_one(open_page, server, coordinator):
+    factories.MissionFactory(status=S.REQUESTED)
+    factories.MissionFactory(status=S.UNDER_REVIEW)
+    factories.MissionFactory(status=S.TEAM_READY)  # decided: not counted
+    page = open_page(coordinator, "/board/")
+    expect(page).to_have_title("(2) Mission board · ECMO Dispatch")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+
+    referrer = factories.make_referrer(factories.regional_hospital("SBMS"))
+    body = {"support": "vv", "patient_age": 61, "patient_sex": "female", "patient_weight_kg": "70",
+            "referring_physician": "Dr. Novak", "callback_phone": "+38641000001"}
+    status, _answer = api(server, referrer, "POST", "/api/v1/missions/", body)
+
+    assert status == 201
+    expect(page).to_have_title("(3) Mission board · ECMO Dispatch", timeout=3000)

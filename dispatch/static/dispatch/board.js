@@ -97,11 +97,29 @@
       log);
   }
 
+  /* Urgency: open before closed, ECPR (a heart stopped now) first, then the longest waiting. */
+  function urgency(a, b) {
+    return (closed.has(a.status) - closed.has(b.status))
+      || ((b.support === "ecpr") - (a.support === "ecpr"))
+      || (Date.parse(a.requested_at) - Date.parse(b.requested_at));
+  }
+
+  const AWAITING_DECISION = new Set(cfg.awaitingDecision || []);
+  const baseTitle = document.title;
+
+  /* The tab shows how many referrals wait for a decision, so a new one is seen from another tab. */
+  function updateTitle() {
+    let waiting = 0;
+    for (const m of missions.values()) if (AWAITING_DECISION.has(m.status)) waiting += 1;
+    document.title = waiting ? t("titleWaiting", { count: waiting, title: baseTitle }) : baseTitle;
+  }
+
   function render() {
-    const ids = [...missions.keys()].sort((a, b) => Date.parse(missions.get(a).requested_at) - Date.parse(missions.get(b).requested_at));
+    const ids = [...missions.keys()].sort((a, b) => urgency(missions.get(a), missions.get(b)));
     board.replaceChildren(...ids.map((id) => card(missions.get(id))));
     document.getElementById("board-empty").hidden = ids.length > 0;
     document.getElementById("mission-count").textContent = ids.length ? `(${ids.length})` : "";
+    updateTitle();
     tick();
   }
 
