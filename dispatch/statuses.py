@@ -8,7 +8,8 @@ from .models import MissionStatus as S
 from .models import Outcome as O
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.REQUESTED: frozenset({S.UNDER_REVIEW, S.CANCELLED}),
+    # A clear-cut referral is activated at once: the review is recorded in the same step.
+    S.REQUESTED: frozenset({S.UNDER_REVIEW, S.TEAM_ACTIVATED, S.CANCELLED}),
     S.UNDER_REVIEW: frozenset(
         {S.DECLINED, S.ADVICE_GIVEN, S.CONVENTIONAL_TRANSFER, S.TEAM_ACTIVATED, S.CANCELLED}
     ),
@@ -41,6 +42,12 @@ ACTIVE: frozenset[str] = frozenset(s for s in S.values if s not in CLOSED)
 
 # A clinical reason is mandatory when a mission ends without a hand-over.
 REASON_REQUIRED: frozenset[str] = frozenset({S.DECLINED, S.CANCELLED, S.ABORTED})
+
+# Changes that also record the phase they skip, at the same time (requested → team_activated
+# stamps the review too, so "referral → decision" never lacks its review).
+SKIPPED_PHASE_TIMESTAMPS: dict[tuple[str, str], tuple[str, ...]] = {
+    (S.REQUESTED, S.TEAM_ACTIVATED): ("review_started_at",),
+}
 
 # The outcome codes a change must name: per status entered, and per edge.
 ABORT_OUTCOMES: tuple[str, ...] = (

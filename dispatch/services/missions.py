@@ -522,7 +522,9 @@ def _transition(
         # The same mission, reviewed again: it is no longer closed, the first review's time stays.
         mission.closed_at, mission.review_at = None, None
         changed += ["closed_at", "review_at"]
-    for field in statuses.PHASE_TIMESTAMPS.get(to_status, ()):
+    skipped = statuses.SKIPPED_PHASE_TIMESTAMPS.get((current, to_status), ())
+    stamped = (*skipped, *statuses.PHASE_TIMESTAMPS.get(to_status, ()))
+    for field in stamped:
         if not (reopening and getattr(mission, field) is not None):
             setattr(mission, field, at)
             changed.append(field)

@@ -246,3 +246,15 @@ def test_an_adverse_event_reported_elsewhere_appears_live_with_its_label(open_pa
     live = page.locator('#timeline [data-kind="adverse_event.recorded"] .what')
     expect(live).to_have_text("Adverse event: Cardiac arrest (Fatal)", timeout=3000)
     expect(page.locator("#adverse-list tbody tr")).to_contain_text("VF on the trolley")
+
+
+def test_a_new_referral_is_activated_in_one_step_from_the_mission_page(open_page, coordinator):
+    mission = _mission(status=S.REQUESTED)
+    page = open_page(coordinator, f"/missions/{mission.pk}/")
+
+    _step(page, S.TEAM_ACTIVATED).click()
+    page.click("#action-submit")
+
+    expect(page.locator("#mission-status")).to_have_attribute("data-status", S.TEAM_ACTIVATED, timeout=5000)
+    mission.refresh_from_db()
+    assert mission.review_started_at is not None and mission.team_activated_at is not None

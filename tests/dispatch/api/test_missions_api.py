@@ -289,7 +289,7 @@ def test_illegal_transition_is_a_409_with_allowed_states(coordinator_api):
 
     assert response.status_code == 409
     assert response.data["current_status"] == "requested"
-    assert response.data["allowed"] == ["cancelled", "under_review"]
+    assert response.data["allowed"] == ["cancelled", "team_activated", "under_review"]
 
 
 def test_unknown_mission_is_a_404(coordinator_api):

@@ -246,3 +246,13 @@ def test_a_double_tap_with_the_same_expected_status_writes_one_event(team_member
 
     assert Mission.objects.get(pk=mission.pk).status == MissionStatus.ON_SITE
     assert MissionEvent.objects.filter(mission=mission, kind="mission.status_changed").count() == 1
+
+
+def test_activating_straight_from_the_referral_records_the_review_in_the_same_step(coordinator):
+    mission = factories.MissionFactory(status=MissionStatus.REQUESTED)
+
+    event = _move(mission, MissionStatus.TEAM_ACTIVATED, coordinator).event
+
+    mission.refresh_from_db()
+    assert (event.from_status, event.to_status) == ("requested", "team_activated")
+    assert mission.review_started_at == mission.decided_at == mission.team_activated_at == event.occurred_at
