@@ -35,7 +35,7 @@ from tests.fakes.twilio_server import FakeTwilio
 from tests.support import factories
 from tests.support.boards import BoardClients, FailoverBoardClient
 from tests.support.missions import transition_body
-from tests.support.paging import on_call, phone_of
+from tests.support.paging import on_call, phone_of, sends_per_notification
 from tests.support.processes import VENV_BIN, Process, base_env, free_port
 from tests.support.waiting import wait_until
 
@@ -48,7 +48,6 @@ SILENCE_S = 3 * CATCH_UP_S  # like the page: no message for three intervals → 
 RECONCILE_S = 3  # PAGING_RECONCILE_INTERVAL_S of the beats: a copy is claimed for int(0.9 × 3) = 2 s
 SMS_WAIT_S = 3  # the call to the primary is due this long after the SMS: the window to kill a worker
 VISIBILITY_TIMEOUT_S = 2  # a dead worker's unacknowledged task comes back after this
-CALLBACK_ID = re.compile(r"/api/v1/twilio/(?:sms|call)-status/(\d+)/$")
 RECONCILE_RAN = re.compile(r"notifications\.reconcile_paging\[[^\]]+\] succeeded in [^:]+: \{'overdue_steps'")
 RECONCILE_SKIPPED = re.compile(r"notifications\.reconcile_paging\[[^\]]+\] succeeded in [^:]+: \{'skipped'")
 BEAT_SENT = "Sending due task paging-reconcile"
@@ -260,15 +259,6 @@ def escalation_settings(settings):
     settings.ESCALATION_CALL_ATTEMPTS = 1
     settings.SINGLE_PROCESS = False
 
-
-def sends_per_notification(fake: FakeTwilio) -> Counter:
-    """How many times each page was accepted by the fake Twilio (its status callback URL names it)."""
-    sent = Counter()
-    for request in fake.requests:
-        match = CALLBACK_ID.search(request.get("StatusCallback") or "")
-        if request.status == 201 and match:
-            sent[int(match[1])] += 1
-    return sent
 
 
 def test_the_worker_holding_the_next_step_killed_the_other_worker_finishes_every_page_once(

@@ -7,9 +7,7 @@ back from Redis (acks_late + visibility timeout) while beat's reconcile task rac
 same step: the alert's token lets exactly one of them run it.
 """
 
-import re
 import uuid
-from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -24,7 +22,7 @@ from dispatch.notifications.tasks.reconcile_paging import reconcile_paging
 from dispatch.services.missions import transition_mission
 from tests.fakes.twilio_server import FakeTwilio
 from tests.support import factories
-from tests.support.paging import on_call, phone_of
+from tests.support.paging import on_call, phone_of, sends_per_notification
 from tests.support.processes import VENV_BIN, Process, base_env
 from tests.support.waiting import wait_until
 
@@ -34,7 +32,6 @@ APP_NUMBER = "+15005550006"
 COORDINATOR_PHONE = "+38640999111"
 SMS_WAIT_S = 3  # the window in which the worker dies: the call to the primary is due after it
 VISIBILITY_TIMEOUT_S = 2  # an unacknowledged task comes back to a new worker after this
-CALLBACK_ID = re.compile(r"/api/v1/twilio/(?:sms|call)-status/(\d+)/$")
 
 
 def purge_broker() -> None:
@@ -109,15 +106,6 @@ def activate_physician_alert(coordinator) -> Alert:
     transition_mission(mission_id=mission.pk, to_status=MissionStatus.TEAM_ACTIVATED, actor=coordinator, source="web")
     return Alert.objects.get(mission=mission)
 
-
-def sends_per_notification(fake: FakeTwilio) -> Counter:
-    """How many times each page was accepted by the fake Twilio (its status callback names it)."""
-    sent = Counter()
-    for request in fake.requests:
-        match = CALLBACK_ID.search(request.get("StatusCallback") or "")
-        if request.status == 201 and match:
-            sent[int(match[1])] += 1
-    return sent
 
 
 def test_worker_sigkilled_between_sms_and_call_runs_every_due_step_exactly_once(

@@ -1,5 +1,7 @@
 """Shared helpers for paging tests: settings aimed at the fake Twilio, an on-call roster, an activation."""
 
+import re
+from collections import Counter
 from datetime import timedelta
 
 from django.utils import timezone
@@ -81,3 +83,17 @@ def end_mission(mission, to_status: str = MissionStatus.CANCELLED, outcome: str 
         reason="clinical reason",
         outcome=outcome,
     )
+
+
+# The notification a request to the fake Twilio is for: its status callback URL names it.
+CALLBACK_ID = re.compile(r"/api/v1/twilio/(?:sms|call)-status/(\d+)/$")
+
+
+def sends_per_notification(fake: FakeTwilio) -> Counter:
+    """How many times each page was accepted by the fake Twilio (its status callback names it)."""
+    sent = Counter()
+    for request in fake.requests:
+        match = CALLBACK_ID.search(request.get("StatusCallback") or "")
+        if request.status == 201 and match:
+            sent[int(match[1])] += 1
+    return sent
