@@ -48,6 +48,11 @@ INSTALLED_APPS = [
     "dispatch.realtime",
     "health_check",  # /readyz (dispatch/monitoring)
     "dispatch.accounts",
+    "dispatch.preparation",
+    "dispatch.records",
+    "dispatch.quality",
+    "dispatch.drills",
+    "dispatch.roster",
     # Brute-force limit on the login page and the token endpoint (dispatch/accounts/lockout.py).
     "axes",
 ]

@@ -18,6 +18,11 @@ urlpatterns = [
     path("", include("dispatch.notifications.urls")),
     path("", include("dispatch.referrals.urls")),
     path("", include("dispatch.tracking.urls")),
+    path("", include("dispatch.preparation.urls")),
+    path("", include("dispatch.records.urls")),
+    path("", include("dispatch.quality.urls")),
+    path("", include("dispatch.drills.urls")),
+    path("", include("dispatch.roster.urls")),
     path("", include("dispatch.urls")),
 ]
 

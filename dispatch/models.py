@@ -35,6 +35,10 @@ class Profile(models.Model):
         related_name="staff",
         help_text=_("For referring doctors: the one hospital whose missions they may see."),
     )
+    # SMS, calls and pages speak the person's language; Slovene unless they chose English.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="sl"
+    )
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_team_role_display() or '—'})"
@@ -186,6 +190,8 @@ class Mission(models.Model):
     return_transport_mode = models.CharField(
         _("transport to the centre"), max_length=12, choices=TransportMode.choices, blank=True, editable=False
     )
+    # An activation drill: pages the real team, never counted in clinical figures or shown to referrers.
+    is_drill = models.BooleanField(_("drill"), default=False, editable=False)
     review_at = models.DateTimeField(_("review advice at"), null=True, blank=True, editable=False)
 
     class Meta:

@@ -155,6 +155,8 @@ class Purpose(models.TextChoices):
     DECISION = "decision", _("Decision (to the referring doctor)")
     STANDBY = "standby", _("Standby: possible activation")
     REVIEW_DUE = "review_due", _("Advice review due")
+    PREPARATION = "preparation", _("Preparation and expected arrival (to the referring ICU)")
+    TEST = "test", _("Test page (asked for by the member)")
 
 
 # Delivery statuses in the order they may happen; a status only ever moves to a higher rank.

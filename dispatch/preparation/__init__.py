@@ -1,0 +1,1 @@
+"""The referring ICU's preparation checklist, ticked live while the team travels."""

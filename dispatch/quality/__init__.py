@@ -1,0 +1,1 @@
+"""Interval metrics, the quality page and its charts, and the list of closed missions."""

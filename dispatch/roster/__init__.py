@@ -1,0 +1,1 @@
+"""Roster self-service: the week view, swaps approved by a coordinator, calendar feeds, test pages."""

@@ -1,0 +1,5 @@
+"""Routes of dispatch.roster (pages at the root, API under api/v1/)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
