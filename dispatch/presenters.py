@@ -200,6 +200,7 @@ def _summary(
         "close_reason": m.close_reason,
         "kind": m.kind,
         "kind_label": str(m.get_kind_display()),
+        "is_drill": m.is_drill,
         "patient_reference": m.patient_reference,
         "outcome": m.outcome,
         "outcome_label": _label(Outcome, m.outcome),

@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from dispatch import pages
 
@@ -10,4 +11,6 @@ urlpatterns = [
     path("team/", pages.team, name="team"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's JavaScript catalogue: the page scripts' own strings in the page's language.
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["dispatch"]), name="javascript-catalog"),
 ]
