@@ -137,9 +137,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("sl", "Slovenščina")]
+# --- languages and formats (locale/, config/formats/) ---
+# Slovene unless the browser asks for English or the person chose it (the top bar's switch: a
+# cookie, and Profile.language, which SMS and calls use). Each language is named in itself.
+LANGUAGE_CODE = "sl"
+LANGUAGES = [("sl", "Slovenščina"), ("en", "English")]
+# The compiled catalogues (.mo) are committed beside the .po: nothing to compile on a server.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switch's choice outlives the browser session (a year); it is no secret, so no other flags.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Our own date and time formats (English with the 24-hour clock); Slovene uses Django's.
+FORMAT_MODULE_PATH = ["config.formats"]
+# --- end languages and formats ---
 TIME_ZONE = env.str("DISPLAY_TIME_ZONE", default="Europe/Ljubljana")
 USE_I18N = True
 USE_TZ = True
@@ -151,6 +160,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# The team phone's web app manifest (whitenoise would serve it as application/octet-stream).
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
 LOGIN_URL = "login"
 
@@ -295,6 +306,13 @@ CALLBACK_PHONE_BLOCKED_PREFIXES = env.list(
 )
 # How long the member who tapped a phase may take it back themselves (a coordinator: until hand-over).
 UNDO_WINDOW_S = env.int("UNDO_WINDOW_S", default=120)
+# The ECMO centre's phone, day and night (E.164), as a tap-to-call link on the referrer's page. The default is
+# UKC Ljubljana's switchboard (01 522 50 50, kclj.si); set the ECMO on-call line.
+CENTRE_PHONE = env.str("CENTRE_PHONE", default="+38615225050")
+# Where the mobile team meets when paged (the team phone's alert card): the vehicle and the spot at the centre.
+MEETING_POINT = env.str("MEETING_POINT", default="Emergency entrance of the ECMO centre, ECMO ambulance")
+# A completed or aborted mission is due its debrief this many hours after it closed.
+DEBRIEF_DUE_H = env.int("DEBRIEF_DUE_H", default=72)
 
 LOGGING = {
     "version": 1,
@@ -302,7 +320,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    # weasyprint: the record PDF logs every layout step at INFO.
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # --- Team alerting (dispatch.notifications) ---------------------------------------------
@@ -352,6 +371,14 @@ CELERY_TASK_ROUTES = {
 }
 # --- end team alerting ---
 
+# --- activation drills (dispatch/drills) ---
+# A drill the team has not completed ends with a stand-down this many minutes after it was started.
+DRILL_TIMEOUT_MIN = env.float("DRILL_TIMEOUT_MIN", default=30.0)
+# A drill whose timeout task was lost is ended by this sweep.
+CELERY_BEAT_SCHEDULE |= {"drills-end-overdue": {"task": "drills.end_overdue_drills", "schedule": 60.0}}
+CELERY_TASK_ROUTES |= {"drills.end_drill": {"queue": "default"}, "drills.end_overdue_drills": {"queue": "default"}}
+# --- end activation drills ---
+
 # --- live board (dispatch/realtime, board/timeline/team pages) ---
 # A client resuming more than this many events behind gets a fresh snapshot instead of a replay.
 REALTIME_RESUME_MAX_EVENTS = env.int("REALTIME_RESUME_MAX_EVENTS", default=500)
@@ -366,6 +393,8 @@ REALTIME_RECONNECT_MAX_MS = env.int("REALTIME_RECONNECT_MAX_MS", default=30000)
 BOARD_PHASE_EXPECTED_MINUTES = {
     key: int(value) for key, value in env.dict("BOARD_PHASE_EXPECTED_MINUTES", default={}).items()
 }
+# A closed mission stays on the board, under "Recently closed", for this many hours after it closed.
+BOARD_RECENTLY_CLOSED_HOURS = env.float("BOARD_RECENTLY_CLOSED_HOURS", default=12.0)
 # --- end live board ---
 
 # --- travel estimates and live position (hospitals/, dispatch/tracking; docs/travel.md) ---
@@ -448,6 +477,11 @@ CELERY_BEAT_SCHEDULE |= {
     },
 }
 # --- end travel estimates and live position ---
+
+# --- preparation checklist (dispatch/preparation; docs/preparation.md) ---
+# The referring ICU is texted again when the team's expected arrival moves by more than this.
+PREPARATION_ETA_UPDATE_MIN = env.float("PREPARATION_ETA_UPDATE_MIN", default=15.0)
+# --- end preparation checklist ---
 
 # --- several nodes (docs/deploy.md): Redis through Sentinel, the beat lock, health and metrics ---
 # Redis through Sentinel: REDIS_SENTINELS="host:26379,host:26379,..." and the master's name. The

@@ -40,6 +40,9 @@ class Profile(models.Model):
         _("language"), max_length=8, choices=settings.LANGUAGES, default="sl"
     )
 
+    class Meta:
+        verbose_name, verbose_name_plural = _("profile"), _("profiles")
+
     def __str__(self) -> str:
         return f"{self.user} ({self.get_team_role_display() or '—'})"
 
@@ -103,6 +106,8 @@ class Outcome(models.TextChoices):
     REFERRER_WITHDREW = "referrer_withdrew", _("Referring doctor withdrew the request")
     TEAM_UNAVAILABLE = "team_unavailable", _("Team unavailable")
     TRANSFERRED_ELSEWHERE = "transferred_elsewhere", _("Transferred elsewhere")
+    # An activation drill ends as one (cancelled by the system at team ready or at its timeout).
+    DRILL_ENDED = "drill_ended", _("Drill ended")
     OTHER = "other", _("Other")
 
 
@@ -195,6 +200,7 @@ class Mission(models.Model):
     review_at = models.DateTimeField(_("review advice at"), null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("mission"), _("missions")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status"]), models.Index(fields=["referring_hospital", "status"])]
 
@@ -211,6 +217,7 @@ class MissionAssignment(models.Model):
     assigned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("team assignment"), _("team assignments")
         constraints = [
             models.UniqueConstraint(fields=["mission", "member"], name="assignment_unique_member"),
         ]
@@ -285,6 +292,7 @@ class MissionEvent(models.Model):
     objects = MissionEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name, verbose_name_plural = _("mission event"), _("mission events")
         ordering = ["sequence"]
         constraints = [
             models.UniqueConstraint(
@@ -377,6 +385,7 @@ class AdverseEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("adverse event"), _("adverse events")
         ordering = ["occurred_at", "pk"]
 
     def __str__(self) -> str:

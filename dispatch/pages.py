@@ -1,10 +1,15 @@
 """Server-rendered pages. Thin: selectors for reads, services for writes; live data comes over WebSockets."""
 
+import re
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,11 +22,16 @@ from dispatch.models import (
     MissionStatus,
     Outcome,
     Severity,
+    Sex,
+    Support,
     SupportMode,
     TeamRole,
     TransportMode,
 )
-from dispatch.referrals import audit
+from dispatch.notifications import selectors as paging_selectors
+from dispatch.referrals import audit, clinical
+from dispatch.referrals import selectors as referral_selectors
+from dispatch.roles import display_name
 
 
 def _labels(choices) -> dict[str, str]:
@@ -32,6 +42,7 @@ def vocabulary() -> dict:
     """The clinic's codes and their words, for the page scripts (what a change must name, and how)."""
     return {
         "outcomeLabels": _labels(Outcome),
+        "supportLabels": _labels(Support),
         # Per target status (and the bedside edge), the outcome codes a change must name.
         "outcomesFor": {
             **{status: list(codes) for status, codes in statuses.OUTCOME_REQUIRED.items()},
@@ -141,7 +152,7 @@ def page_texts() -> dict[str, str]:
         "transportBack": _("Back by"),
         # board
         "travelUnavailable": _("Travel estimate unavailable"),
-        "teamOutBy": _("Team out by {mode}: {km} km · {min} min"),
+        "teamOutBy": _("Team out by {mode}: {km} km · {time}"),
         "expectedArrival": _("expected arrival {time}"),
         "fromPosition": _("(from position)"),
         "patientExpected": _("Patient expected at the centre {time}"),
@@ -152,7 +163,43 @@ def page_texts() -> dict[str, str]:
         "complete": _("complete"),
         "absoluteContraindication": _("ABSOLUTE CONTRAINDICATION"),
         "overdue": _("overdue"),
+        "overdueBy": _("overdue by {duration}"),
         "titleWaiting": _("({count}) {title}"),
+        "pagingNeverRun": _("PAGING ENGINE HAS NEVER RUN"),
+        "pagingStale": _("PAGING ENGINE STALE: last ran {duration} ago"),
+        "pagingRan": _("Paging engine ran {duration} ago"),
+        "pagingUnknown": _("Paging engine: status unavailable"),
+        "nobodyOnCall": _("nobody reachable on call"),
+        "gapWithin": _("gap within {hours} h"),
+        "rosterUnavailable": _("Roster readiness unavailable"),
+        "expectedAtBedside": _("Expected at the bedside {time}"),
+        "expectedAtCentre": _("Expected at the centre {time}"),
+        "backBy": _("Back by {mode}: {km} km · {time}"),
+        "closedAt": _("closed {time}"),
+        "preparation": _("Preparation at the referring ICU: {done}/{total}"),
+        "drillBand": _("DRILL · not a real patient"),
+        "drillStarted": _("Drill started:"),
+        "alertsOff": _("Sound and notifications are off."),
+        "alertsOn": _("Sound and notifications are on."),
+        "alertsSoundOnly": _("Sound is on; the browser blocks notifications."),
+        "alertNewReferral": _("New referral {code}"),
+        "alertOverdue": _("{code} is overdue"),
+        "debriefDue": _("closed {closed} · debrief due by {time}"),
+        "debriefOverdue": _("closed {closed} · debrief OVERDUE since {time}"),
+        # mission page: paging controls, elapsed time
+        "elapsed": _("{duration} in this phase"),
+        "overdueFor": _("overdue by {duration} (expected within {limit} min)"),
+        "repage": _("Page again"),
+        "pagePerson": _("Page this person"),
+        "coverByPhone": _("Covered by phone"),
+        "choosePerson": _("— choose a person —"),
+        "coverNote": _("Note (who, what was agreed)"),
+        "personFor": _("Person for {role}"),
+        "repaged": _("{role}: paging started again."),
+        "paged": _("{role}: {name} is being paged by SMS and call."),
+        "covered": _("{role}: covered by phone; paging stopped."),
+        "choosePersonFirst": _("Choose a person first."),
+        "pagingControls": _("Paging controls for {role}"),
         # mission page
         "none": _("—"),
         "sending": _("Sending…"),
@@ -179,6 +226,20 @@ def page_texts() -> dict[str, str]:
     return {k: str(v) for k, v in texts.items()}
 
 
+def _field_labels() -> dict[str, str]:
+    """Names of the referral's inputs, for the "missing" lists of the decision support."""
+    labels = {"age_years": _("Age"), "sex": _("Sex"), "weight_kg": _("Weight"), "support": _("Requested support")}
+    return {**labels, **{f.name: str(f.label) for f in clinical.FIELDS}}
+
+
+def _team_members() -> dict[str, list[dict]]:
+    """Per team role, the active members who hold it: whom the coordinator may page or note as covering."""
+    return {
+        role: [{"id": m.pk, "name": display_name(m)} for m in paging_selectors.qualified_members(team_role=role)]
+        for role in TeamRole.values
+    }
+
+
 def _page_config(*, stream: str, **extra) -> dict:
     """The live config of a coordinator's page: words for the scripts and the record's field names."""
     return _live_config(
@@ -199,7 +260,13 @@ def _page_config(*, stream: str, **extra) -> dict:
 def board(request: HttpRequest) -> HttpResponse:
     if not roles.is_coordinator(request.user):
         raise PermissionDenied
-    return render(request, "dispatch/board.html", {"live": _page_config(stream="/ws/board/")})
+    live = _page_config(
+        stream="/ws/board/",
+        recentlyClosedHours=settings.BOARD_RECENTLY_CLOSED_HOURS,
+        debriefsDueUrl=reverse("api-debriefs-due"),
+        drillsUrl=reverse("api-drills"),
+    )
+    return render(request, "dispatch/board.html", {"live": live})
 
 
 @login_required
@@ -227,18 +294,26 @@ def mission_timeline(request: HttpRequest, mission_id: int) -> HttpResponse:
         mayReport=coordinator or (on_team and roles.is_team_member(request.user)),
         # The words of the team's button where the coordinator takes the same step (per kind).
         nextPhase=_next_phases(),
+        teamMembers=_team_members() if coordinator else {},
+        referralUrl=reverse("api-mission-referral", args=[mission.pk]) if summary["referral"] else None,
     )
+    assessment = None
+    if summary["referral"] is not None:
+        referral = referral_selectors.referral_visible_to(request.user, mission.pk)
+        assessment = referral_selectors.assessment_for(referral)
     return render(
         request,
         "dispatch/mission.html",
         {
             "mission": summary,
-            "since": parse_datetime(summary["status_changed_at"]),
+            "since_text": display_time(parse_datetime(summary["status_changed_at"])),
             "travel": _travel_rows(summary["travel"]),
             "live": live,
             "coordinator": coordinator,
             "may_report": live["mayReport"],
             "vocab": _form_choices(),
+            "assessment": assessment,
+            "field_labels": _field_labels(),
         },
     )
 
@@ -263,6 +338,38 @@ def _form_choices() -> dict:
     }
 
 
+def duration_text(minutes: float | None) -> str:
+    """Minutes as "45 min" or "2 h 46 min", as EcmoClock.duration writes them (never "2:46")."""
+    if minutes is None:
+        return ""
+    whole = max(0, int(minutes))
+    return f"{whole} min" if whole < 60 else f"{whole // 60} h {whole % 60:02d} min"
+
+
+# The travel model writes its times in UTC ("2026-12-02 17:02 UTC", hospitals.matrix).
+_UTC_TIME = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC")
+
+
+def local_times(text: str) -> str:
+    """A travel note with its UTC times in the centre's time zone, in the one display format."""
+
+    def local(match: re.Match) -> str:
+        at = datetime.strptime(match[1], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+        return display_time(at)
+
+    return _UTC_TIME.sub(local, text)
+
+
+def display_time(at: datetime) -> str:
+    """A time of day in DISPLAY_TIME_ZONE ("14:05"), with the date when it is not today (EcmoClock.time)."""
+    local = timezone.localtime(at)
+    clock = local.strftime("%H:%M")
+    if local.date() == timezone.localdate():
+        return clock
+    day = "n/j" if translation.get_language().startswith("en") else "j. n."   # as Intl writes it
+    return f"{formats.date_format(local, day)} {clock}"
+
+
 def _travel_rows(travel: dict | None) -> dict | None:
     """Outbound and return estimates per mode, and the expected arrival while travelling."""
     if travel is None:
@@ -277,18 +384,21 @@ def _travel_rows(travel: dict | None) -> dict | None:
                 "modes": [
                     {
                         "mode": mode,
-                        "minutes": e["duration_min"],
+                        "mode_label": _labels(TransportMode).get(mode, mode),
+                        "duration": duration_text(e["duration_min"]),
                         "km": e["distance_km"],
                         "available": e["available"],
-                        "reason": e.get("unavailable_reason") or e.get("fallback_reason") or "",
+                        "reason": local_times(e.get("unavailable_reason") or e.get("fallback_reason") or ""),
                     }
                     for mode, e in estimates.items()
                 ],
             }
         )
+    arrival = parse_datetime(travel["expected_arrival"]) if travel["expected_arrival"] else None
     return {
         "legs": rows,
-        "expected_arrival": parse_datetime(travel["expected_arrival"]) if travel["expected_arrival"] else None,
+        "expected_arrival": arrival,
+        "expected_arrival_text": display_time(arrival) if arrival else "",
         "basis": travel["expected_arrival_basis"],
         "remaining_km": travel["remaining_km"],
     }
@@ -305,5 +415,11 @@ def team(request: HttpRequest) -> HttpResponse:
         nextPhase=_next_phases(),
         trackedPhases=sorted(statuses.TRACKED_PHASES),
         userId=request.user.pk,
+        # The alert card: where to meet, whom to call, and who else is coming (role coverage in words).
+        meetingPoint=settings.MEETING_POINT,
+        centrePhone=settings.CENTRE_PHONE,
+        coverageStateLabels={state: str(label) for state, label in COVERAGE_STATE_LABELS.items()},
+        sexLabels=_labels(Sex),
+        supportLabels=_labels(Support),
     )
     return render(request, "dispatch/team.html", {"live": live})

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from dispatch import statuses
 from dispatch.models import (
@@ -33,6 +33,7 @@ from dispatch.models import (
     TransportMode,
 )
 from dispatch.notifications.selectors import role_coverage
+from dispatch.preparation.selectors import preparation_progress
 from dispatch.referrals.selectors import referral_summary
 from dispatch.roles import display_name
 from dispatch.tracking.selectors import mission_travel, missions_travel
@@ -171,7 +172,13 @@ def adverse_event_summaries(missions: Sequence[Mission]) -> dict[int, list[dict[
 
 
 def _summary(
-    mission: Mission, *, coverage: dict, referral: dict | None, travel: dict | None, adverse: list[dict]
+    mission: Mission,
+    *,
+    coverage: dict,
+    referral: dict | None,
+    travel: dict | None,
+    adverse: list[dict],
+    preparation: dict | None = None,
 ) -> dict[str, Any]:
     m = mission
     return {
@@ -215,6 +222,8 @@ def _summary(
         # Decision support for the card: scores, missing inputs, EOLIA; None without a referral.
         "referral": referral,
         "travel": travel,
+        # The referring ICU's checklist: {done, total, url}; None before activation (no checklist).
+        "preparation": preparation,
     }
 
 
@@ -223,7 +232,8 @@ def mission_summaries(
 ) -> dict[int, dict[str, Any]]:
     """Summaries keyed by mission id, in the order given; `travel` is None unless `with_travel`.
 
-    Queries: the team (unless prefetched), role coverage and referrals once for all missions;
+    Queries: the team (unless prefetched), role coverage, referrals and checklist progress (only if a
+    mission was activated) once for all missions;
     travel (estimates from the matrix cache, the latest position while travelling) per mission.
     """
     missions = list(missions)
@@ -235,6 +245,7 @@ def mission_summaries(
     referrals = referral_summary(ids)
     travels = mission_travels(missions, memo=memo) if with_travel else {}
     adverse = adverse_event_summaries(missions)
+    preparation = preparation_progress(missions)
     return {
         m.pk: _summary(
             m,
@@ -242,6 +253,7 @@ def mission_summaries(
             referral=referrals.get(m.pk),
             travel=travels.get(m.pk),
             adverse=adverse[m.pk],
+            preparation=preparation.get(m.pk),
         )
         for m in missions
     }
@@ -290,6 +302,9 @@ EVENT_LABELS: dict[str, Any] = {
     "alert.covered_by_phone": gettext_lazy("Covered by phone call"),
     "alert.channel_skipped": gettext_lazy("Channel skipped"),
     "travel.position": gettext_lazy("Position update"),
+    "debrief.submitted": gettext_lazy("Debrief submitted"),
+    "follow_up.recorded": gettext_lazy("Patient follow-up entered"),
+    "preparation.ticked": gettext_lazy("Preparation"),
 }
 
 
@@ -316,6 +331,10 @@ def event_label(event: MissionEvent) -> str:
     if event.kind == "adverse_event.recorded":
         code = ADVERSE_EVENT_CODES.get(p.get("category", ""), {}).get(p.get("code", ""), p.get("code", ""))
         return f"{base}: {code} ({_label(Severity, p.get('severity', ''))})"
+    if event.kind == "preparation.ticked" and p.get("label"):
+        mark = "✓" if p.get("done") else "✗"
+        value = f" ({p['value']})" if p.get("value") is not None else ""
+        return f"{base}: {gettext(p['label'])}{value} {mark}"
     if event.kind == "team.stood_down" and p.get("outcome"):
         return f"{base} ({_label(Outcome, p['outcome'])})"
     if role:

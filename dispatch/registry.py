@@ -28,6 +28,8 @@ class Order(IntEnum):
 
     TEAM = 10  # the mobile team: open pages on activation, close them (and stand down) on cancel/decline
     REFERRER = 20  # the referring hospital: the centre's decision by SMS
+    PREPARATION = 30  # the referring ICU's checklist opens on activation; the expected arrival by SMS
+    DRILL = 90  # an activation drill ends at team ready (last: everyone else has heard of team ready)
 
 
 @dataclass(frozen=True)

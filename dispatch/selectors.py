@@ -7,7 +7,8 @@ from dispatch.models import EventSequence, Mission, MissionAssignment, MissionEv
 
 
 def missions_visible_to(user) -> QuerySet[Mission]:
-    """Coordinators see all; team members their missions; referrers their hospital's only."""
+    """Coordinators see all; team members their missions; referrers their hospital's only, never a
+    drill (a drill pages the team for practice: no referring doctor is part of it)."""
     qs = Mission.objects.select_related("referring_hospital", "receiving_centre")
     if roles.is_coordinator(user):
         return qs
@@ -16,7 +17,7 @@ def missions_visible_to(user) -> QuerySet[Mission]:
         scope |= Q(pk__in=team_member_mission_ids(user))
     hospital_id = roles.referrer_hospital_id(user)
     if hospital_id is not None:
-        scope |= Q(referring_hospital_id=hospital_id)
+        scope |= Q(referring_hospital_id=hospital_id, is_drill=False)
     return qs.filter(scope)
 
 

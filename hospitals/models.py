@@ -29,6 +29,7 @@ class Hospital(models.Model):
     icu_phone = PhoneNumberField(_("ICU phone (E.164)"), blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("hospital"), _("hospitals")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(

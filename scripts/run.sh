@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 ensure_venv requirements.txt
+ensure_pdf_libraries
 
 export PORT="${PORT:-8000}"
 export HOST="${HOST:-127.0.0.1}"

@@ -67,6 +67,16 @@ def client_for():
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_asked(settings):
+    """The service speaks Slovene by default (LANGUAGE_CODE "sl"); the suite reads English texts.
+
+    A request without Accept-Language, and text rendered outside a request, is then English here;
+    tests/i18n asks for Slovene explicitly (and checks that the configured default is Slovene).
+    """
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.3 s per user; tests create hundreds of users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

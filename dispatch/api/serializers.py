@@ -122,6 +122,7 @@ class MissionOutput(serializers.Serializer):
     )
     kind = serializers.ChoiceField(choices=MissionKind.choices)
     kind_label = serializers.CharField()
+    is_drill = serializers.BooleanField(help_text=_("An activation drill: never a patient."))
     patient_reference = serializers.CharField(allow_blank=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True)
     outcome_label = serializers.CharField(allow_blank=True)
@@ -137,6 +138,11 @@ class MissionOutput(serializers.Serializer):
         allow_null=True,
         help_text=_("outbound and return estimates, expected_arrival, expected_arrival_basis, remaining_km, "
                     "phase; null in lists and transition answers (see docs/travel.md)."),
+    )
+    preparation = serializers.DictField(
+        allow_null=True,
+        help_text=_("The referring ICU's preparation checklist: {done, total, url}; null when the mission has none "
+                    "(opened on activation; see docs/preparation.md)."),
     )
 
 

@@ -3,8 +3,8 @@
 Scores and criteria support the decision; they never make it.
 """
 
-from .criteria import assess, contraindications, eolia_criteria, missing_for_decision
-from .inputs import ClinicalInputs, kpa_to_mmhg, normalise_fio2
+from .criteria import assess, contraindications, eolia_criteria, fields_for_support, missing_for_decision
+from .inputs import ClinicalInputs, highest_pao2_mmhg, kpa_to_mmhg, normalise_fio2
 from .scores import ScoreResult, murray, preserve, resp, save
 
 __all__ = [
@@ -13,6 +13,8 @@ __all__ = [
     "assess",
     "contraindications",
     "eolia_criteria",
+    "fields_for_support",
+    "highest_pao2_mmhg",
     "kpa_to_mmhg",
     "missing_for_decision",
     "murray",

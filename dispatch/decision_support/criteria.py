@@ -168,11 +168,18 @@ def _weight_over_125(inputs: ClinicalInputs) -> _Outcome:
     return (PRESENT if inputs.weight_kg > 125 else ABSENT), (), f"{inputs.weight_kg:g} kg"
 
 
+# domain.md (and ELSO) give no age cut-off for "advanced age". The age is put up for judgement
+# from the RESP score's oldest band (≥ 60 years, −3 points; Schmidt et al., AJRCCM 2014), the age
+# from which the published scores count it against survival most; younger patients are not flagged.
+ADVANCED_AGE_YEARS = 60
+
+
 def _advanced_age(inputs: ClinicalInputs) -> _Outcome:
-    # domain.md (and ELSO) give no age cut-off: show the age, let the clinician judge.
     if inputs.age_years is None:
         return UNKNOWN, ("age_years",), ""
-    return JUDGEMENT, (), f"age {inputs.age_years:g} years; no cut-off defined"
+    if inputs.age_years < ADVANCED_AGE_YEARS:
+        return ABSENT, (), ""
+    return JUDGEMENT, (), f"{inputs.age_years:g} years"
 
 
 def _prolonged_cardiac_arrest(inputs: ClinicalInputs) -> _Outcome:
@@ -194,6 +201,12 @@ class Contraindication:
     kind: str  # "absolute" or "relative"
     applies_to: tuple[str, ...]
     check: Callable[[ClinicalInputs], _Outcome]
+    # The inputs the check reads (the form shows them for the kinds of support it applies to).
+    inputs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.inputs:
+            object.__setattr__(self, "inputs", (self.id,))
 
 
 VV = ("vv",)
@@ -204,7 +217,12 @@ VA_ECPR = ("va", "ecpr")
 CONTRAINDICATIONS: tuple[Contraindication, ...] = (
     # VV ECMO, relative
     Contraindication(
-        "prolonged_ventilation", "Mechanical ventilation > 7–10 days", "relative", VV, _prolonged_ventilation
+        "prolonged_ventilation",
+        "Mechanical ventilation > 7–10 days",
+        "relative",
+        VV,
+        _prolonged_ventilation,
+        ("ventilation_hours",),
     ),
     Contraindication(
         "anticoagulation_contraindicated",
@@ -214,8 +232,8 @@ CONTRAINDICATIONS: tuple[Contraindication, ...] = (
         _flag("anticoagulation_contraindicated"),
     ),
     Contraindication("severe_coagulopathy", "Severe coagulopathy", "relative", VV, _flag("severe_coagulopathy")),
-    Contraindication("advanced_age", "Advanced age", "relative", VV, _advanced_age),
-    Contraindication("weight_over_125_kg", "Weight > 125 kg", "relative", VV, _weight_over_125),
+    Contraindication("advanced_age", "Advanced age (60 years or older)", "relative", VV, _advanced_age, ("age_years",)),
+    Contraindication("weight_over_125_kg", "Weight > 125 kg", "relative", VV, _weight_over_125, ("weight_kg",)),
     # VV ECMO, absolute
     Contraindication(
         "moribund_multiorgan_failure",
@@ -224,7 +242,14 @@ CONTRAINDICATIONS: tuple[Contraindication, ...] = (
         VV,
         _flag("moribund_multiorgan_failure"),
     ),
-    Contraindication("prolonged_cardiac_arrest", "Prolonged cardiac arrest", "absolute", VV, _prolonged_cardiac_arrest),
+    Contraindication(
+        "prolonged_cardiac_arrest",
+        "Prolonged cardiac arrest",
+        "absolute",
+        VV,
+        _prolonged_cardiac_arrest,
+        ("cardiac_arrest", "no_flow_min", "low_flow_min"),
+    ),
     Contraindication(
         "severe_anoxic_brain_injury", "Severe anoxic brain injury", "absolute", VV, _flag("severe_anoxic_brain_injury")
     ),
@@ -342,6 +367,18 @@ def missing_for_decision(
             "all": _ordered([*criteria, *contra, *scores]),
         }
     return result
+
+
+def fields_for_support(support: str) -> frozenset[str]:
+    """The inputs that count for this kind of support: its indication, scores and contraindications.
+
+    The referral form shows only these once the support is chosen, so a VV referral is not
+    asked about the arrest rhythm or inotropes (nor the reverse).
+    """
+    names = set(INDICATION_FIELDS[support])
+    names.update(f for score in SCORES_BY_SUPPORT[support] for f in SCORE_INPUTS[score])
+    names.update(f for c in CONTRAINDICATIONS if support in c.applies_to for f in c.inputs)
+    return frozenset(names)
 
 
 # --- Everything, for the API ---------------------------------------------------------------

@@ -104,6 +104,21 @@ def kpa_to_mmhg(kpa: float) -> float:
     return kpa * MMHG_PER_KPA
 
 
+# Alveolar gas equation, PAO2 = FiO2 × (Patm − PH2O) − PaCO2 / R, at sea level (Patm 760 mmHg,
+# water vapour 47 mmHg at 37 °C, respiratory quotient 0.8; West, Respiratory Physiology). Arterial
+# PaO2 is never above the alveolar value, and every Slovene hospital lies above sea level, where
+# it is lower still: a PaO2 above this ceiling is a typing or unit mistake (70 "kPa" meant mmHg).
+SEA_LEVEL_MMHG, WATER_VAPOUR_MMHG, RESPIRATORY_QUOTIENT = 760.0, 47.0, 0.8
+
+
+def highest_pao2_mmhg(fio2: float, paco2_mmhg: float | None = None) -> float:
+    """The alveolar PaO2 (mmHg) at this FiO2 (fraction): no arterial PaO2 can be higher.
+
+    Without a PaCO2 the CO2 term is left out, which only raises the ceiling (never a false alarm).
+    """
+    return fio2 * (SEA_LEVEL_MMHG - WATER_VAPOUR_MMHG) - (paco2_mmhg or 0.0) / RESPIRATORY_QUOTIENT
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClinicalInputs:
     """What the referring doctor told us. Every field is optional; None means "not given"."""

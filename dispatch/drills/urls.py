@@ -1,5 +1,9 @@
-"""Routes of dispatch.drills (pages at the root, API under api/v1/)."""
+"""Routes of dispatch.drills (API under api/v1/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from dispatch.drills import api
+
+urlpatterns = [
+    path("api/v1/drills/", api.DrillListCreateApi.as_view(), name="api-drills"),
+]

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
     name = "dispatch.notifications"
     label = "notifications"
-    verbose_name = "Team alerting"
+    verbose_name = _("Team alerting")
 
     def ready(self) -> None:
         """Subscribe to the core: page on activation, stand down on an ending, remind of advice reviews,

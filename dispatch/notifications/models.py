@@ -26,6 +26,7 @@ class Shift(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("shift"), _("shifts")
         ordering = ["starts_at", "team_role", "tier"]
         indexes = [models.Index(fields=["team_role", "starts_at", "ends_at"])]
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start")]
@@ -62,7 +63,7 @@ class EscalationPolicy(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "escalation policies"
+        verbose_name, verbose_name_plural = _("escalation policy"), _("escalation policies")
 
     def __str__(self) -> str:
         return f"policy {self.team_role}"
@@ -102,6 +103,7 @@ class Alert(models.Model):
     covered_note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("alert"), _("alerts")
         ordering = ["-opened_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["mission", "team_role"], name="alert_one_per_mission_role")]
         indexes = [models.Index(fields=["state", "next_step_due_at"])]
@@ -136,6 +138,7 @@ class AlertRecipient(models.Model):
     responded_via = models.CharField(max_length=8, blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("person paged"), _("people paged")
         constraints = [models.UniqueConstraint(fields=["alert", "member"], name="recipient_unique_member")]
 
     def __str__(self) -> str:
@@ -215,6 +218,7 @@ class Notification(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("message (SMS or call)"), _("messages (SMS and calls)")
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -256,6 +260,9 @@ class PagingContact(models.Model):
     voice_blocked_code = models.IntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name, verbose_name_plural = _("paging contact"), _("paging contacts")
+
     def __str__(self) -> str:
         return f"{self.member}: sms_opted_out={self.sms_opted_out}"
 
@@ -272,6 +279,7 @@ class InboundSms(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("SMS received"), _("SMS received")
         ordering = ["-received_at"]
 
     def __str__(self) -> str:
@@ -284,6 +292,9 @@ class Heartbeat(models.Model):
     name = models.CharField(max_length=60, primary_key=True)
     last_run_at = models.DateTimeField()
     detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name, verbose_name_plural = _("heartbeat of a periodic job"), _("heartbeats of periodic jobs")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_run_at}"

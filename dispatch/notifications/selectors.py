@@ -45,7 +45,10 @@ def busy_elsewhere(member_ids: Iterable[int], *, mission_id: int | None = None) 
     Someone on the road for one mission cannot answer a page for a second one, so automatic
     paging skips them and readiness counts them as unavailable. One query.
     """
-    rows = MissionAssignment.objects.filter(member_id__in=list(member_ids), mission__status__in=statuses.ACTIVE)
+    # A drill never keeps anyone from a real page.
+    rows = MissionAssignment.objects.filter(
+        member_id__in=list(member_ids), mission__status__in=statuses.ACTIVE, mission__is_drill=False
+    )
     if mission_id is not None:
         rows = rows.exclude(mission_id=mission_id)
     busy: dict[int, str] = {}
@@ -61,6 +64,7 @@ def _busy_on_call(missions: Sequence[Mission]) -> dict[str, list[MissionAssignme
     rows = (
         MissionAssignment.objects.filter(
             mission__status__in=statuses.ACTIVE,
+            mission__is_drill=False,
             member__is_active=True,
             member__shifts__team_role__in=roles,
             member__shifts__starts_at__lte=now,

@@ -1,16 +1,58 @@
-"""What a page says, by SMS and by voice."""
+"""What the service says, by SMS and by voice, in the language of whoever reads it.
+
+The texts a message is made of are worded when they are read (`worded_when_read`): the outbound
+pipeline reads each one once per recipient, inside `translation.override(language)`, so a page
+to a Slovene nurse and one to an English perfusionist of the same mission each come in the
+reader's own language. Whose language: `language_of` (Profile.language, Slovene unless they
+chose English), `referrer_language` (a referring ICU's callback phone), else `default_language`.
+"""
 
 import logging
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 
+from dispatch import roles
 from dispatch.models import Mission, MissionStatus, Outcome, TeamRole
 from hospitals.selectors import travel_between
 
 logger = logging.getLogger(__name__)
 
-REPLY_HINT = "Reply 1 to accept, 2 to decline"
+# --- whose language ---------------------------------------------------------------------------
+
+def default_language() -> str:
+    """The service's language (LANGUAGE_CODE, Slovene) for a number nobody owns or a person
+    without a profile; every profile has its own (Profile.language, Slovene by default)."""
+    return settings.LANGUAGE_CODE
+
+
+def language_of(person) -> str:
+    """The person's own language (Profile.language); the service's when they have none we speak."""
+    language = getattr(getattr(person, "profile", None), "language", "")
+    return language if language in dict(settings.LANGUAGES) else default_language()
+
+
+def referrer_language(mission: Mission) -> str:
+    """The referring ICU's callback phone: the language of the doctor who referred, else the
+    service's (a coordinator who typed the referral in for them does not speak for the ICU)."""
+    referrer = mission.created_by
+    return language_of(referrer) if roles.is_referrer(referrer) else default_language()
+
+
+def worded_when_read(text_function):
+    """Decorator: the text is put into words when it is read (str()), in the language active then."""
+    return lazy(text_function, str)
+
+
+def worded_in(language: str, text: "str | Promise") -> str:
+    """`text` read in `language`."""
+    with translation.override(language):
+        return str(text)
+
+
+# --- pages, standby, stand-down, reviews -------------------------------------------------------
 
 
 def team_page_url() -> str:
@@ -29,6 +71,13 @@ def road_minutes(mission: Mission) -> int | None:
         return None
 
 
+def drill_marked(mission: Mission, text: str) -> str:
+    """Every SMS and call script of an activation drill starts with "DRILL" ("VAJA" in Slovene),
+    so nobody takes a rehearsal for a patient."""
+    return f"{_('DRILL')}: {text}" if mission.is_drill else text
+
+
+@worded_when_read
 def alert_message(mission: Mission, team_role: str) -> str:
     """Short enough for one or two SMS segments; the mission code comes first."""
     parts = [
@@ -39,22 +88,32 @@ def alert_message(mission: Mission, team_role: str) -> str:
     minutes = road_minutes(mission)
     if minutes is not None:
         parts.append(_("road ~%s min") % minutes)
-    return ". ".join(parts) + f". {team_page_url()} {REPLY_HINT} (DA/NE, YES/NO)."
+    reply = _("Reply 1 to accept, 2 to decline (DA/NE, YES/NO).")
+    return drill_marked(mission, ". ".join(parts) + f". {team_page_url()} {reply}")
 
 
 def voice_message(alert_message: str) -> str:
     """The SMS text made speakable: no link, spelled-out code."""
     text = alert_message.split(" http", 1)[0]
-    return "ECMO alert. " + text.replace("-", " ") + "."
+    drill = ""
+    for word in dict.fromkeys((_("DRILL"), "DRILL")):  # a drill's script starts with the word too
+        if text.startswith(f"{word}: "):
+            drill, text = f"{word}. ", text[len(word) + 2 :]
+            break
+    return drill + _("ECMO alert.") + " " + text.replace("-", " ") + "."
 
 
+@worded_when_read
 def standby_message(mission: Mission, team_role: str) -> str:
     """A heads-up during review: no patient data, nothing to answer."""
-    return _(
-        "%(code)s %(hospital)s: possible ECMO activation (%(role)s). Stay reachable. No reply needed."
-    ) % {"code": mission.code, "hospital": mission.referring_hospital.name, "role": TeamRole(team_role).label}
+    return drill_marked(
+        mission,
+        _("%(code)s %(hospital)s: possible ECMO activation (%(role)s). Stay reachable. No reply needed.")
+        % {"code": mission.code, "hospital": mission.referring_hospital.name, "role": TeamRole(team_role).label},
+    )
 
 
+@worded_when_read
 def stand_down_message(mission: Mission, *, to_status: str, outcome: str) -> str:
     """Why nobody is needed any more: the mission's end and, when given, the reason category."""
     ends = {
@@ -67,9 +126,12 @@ def stand_down_message(mission: Mission, *, to_status: str, outcome: str) -> str
     why = str(ends.get(to_status, MissionStatus(to_status).label))
     if outcome in Outcome.values:
         why = f"{why} ({Outcome(outcome).label})"
-    return _("%(code)s: STAND DOWN. %(why)s. You are not needed. Thank you.") % {"code": mission.code, "why": why}
+    return drill_marked(
+        mission, _("%(code)s: STAND DOWN. %(why)s. You are not needed. Thank you.") % {"code": mission.code, "why": why}
+    )
 
 
+@worded_when_read
 def review_due_for_coordinator(mission: Mission) -> str:
     return _("%(code)s: review the advice given to %(hospital)s now. Referring doctor: %(phone)s.") % {
         "code": mission.code,
@@ -78,8 +140,87 @@ def review_due_for_coordinator(mission: Mission) -> str:
     }
 
 
+@worded_when_read
 def review_due_for_referrer(mission: Mission) -> str:
     return _(
         "ECMO centre, %(code)s: time to review the advice for %(code)s. If the patient has changed, "
         "call the ECMO centre. %(url)s"
     ) % {"code": mission.code, "url": f"{settings.PUBLIC_BASE_URL}/referrals/{mission.pk}/"}
+
+
+# --- answers to a member's SMS (dispatch.notifications.services.inbound) -----------------------
+
+
+def reply_help() -> str:
+    return _(
+        "ECMO Dispatch: reply 1 (DA/YES) to accept or 2 (NE/NO) to decline your newest page; "
+        "add the mission code to answer another."
+    )
+
+
+def reply_no_page() -> str:
+    return _("ECMO Dispatch: you have no open page.")
+
+
+def reply_named_closed(code: str) -> str:
+    return _(
+        "ECMO Dispatch: %(code)s has no open page for you (it is closed or already answered). Nothing was changed."
+    ) % {"code": code}
+
+
+def reply_named_unknown(code: str) -> str:
+    return _("ECMO Dispatch: you have no page for %(code)s. Nothing was changed; check the code.") % {"code": code}
+
+
+def reply_unknown_sender() -> str:
+    return _("ECMO Dispatch: this number is not registered for team paging. Please call the ECMO centre.")
+
+
+def reply_sms_again() -> str:
+    return _("ECMO Dispatch: you will get pages by SMS again.")
+
+
+def reply_accepted(*, code: str, role: str) -> str:
+    return _("Confirmed: you are the %(role)s for %(code)s. Details: %(url)s") % {
+        "role": role,
+        "code": code,
+        "url": team_page_url(),
+    }
+
+
+def reply_declined(*, code: str, role: str) -> str:
+    return _("Noted: you declined %(code)s (%(role)s). We are paging the next person.") % {"code": code, "role": role}
+
+
+def reply_not_done(*, code: str, role: str, why: str) -> str:
+    return _("%(code)s %(role)s: %(why)s Thank you.") % {"code": code, "role": role, "why": why}
+
+
+# --- what a call says (dispatch.notifications.webhooks) ----------------------------------------
+
+
+def voice_choices() -> str:
+    return _("Press 1 to accept. Press 2 to decline.")
+
+
+def voice_no_answer() -> str:
+    return _("No answer received. Goodbye.")
+
+
+def voice_page_gone() -> str:
+    return _("This ECMO page is no longer valid. Goodbye.")
+
+
+def voice_accepted(*, role: str, code: str) -> str:
+    return _("Thank you. You are confirmed as %(role)s for mission %(code)s. Details are on the team page.") % {
+        "role": role,
+        "code": code,
+    }
+
+
+def voice_declined() -> str:
+    return _("Thank you. You declined. We are paging the next person.")
+
+
+def voice_not_done(why: str) -> str:
+    return _("This page is already closed. %(why)s") % {"why": why}

@@ -1,7 +1,8 @@
 """Twilio's webhooks: inbound SMS, voice TwiML and Gather, status callbacks.
 
 Every request must carry a valid X-Twilio-Signature over PUBLIC_BASE_URL + path; anything
-else is 403 and changes nothing. Views parse and call one service; TwiML is built here.
+else is 403 and changes nothing. Views parse and call one service; TwiML is built here, in the
+called person's language (`texts`).
 """
 
 import functools
@@ -10,6 +11,7 @@ import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
@@ -105,45 +107,54 @@ def _prompt(response: VoiceResponse, notification: Notification) -> None:
     )
     for _ in range(2):
         gather.say(spoken)
-        gather.say("Press 1 to accept. Press 2 to decline.")
-    response.say("No answer received. Goodbye.")
+        gather.say(texts.voice_choices())
+    response.say(texts.voice_no_answer())
     response.hangup()
 
 
 @twilio_signed
 def voice(request: HttpRequest, notification_id: int) -> HttpResponse:
-    notification = Notification.objects.filter(pk=notification_id).first()
+    notification = Notification.objects.select_related("recipient__profile").filter(pk=notification_id).first()
     response = VoiceResponse()
-    if notification is None:
-        response.say("This ECMO page is no longer valid. Goodbye.")
-        response.hangup()
-    else:
-        _prompt(response, notification)
+    with translation.override(texts.language_of(notification and notification.recipient)):
+        if notification is None:
+            response.say(texts.voice_page_gone())
+            response.hangup()
+        else:
+            _prompt(response, notification)
     return _twiml(response)
 
 
 @twilio_signed
 def gather(request: HttpRequest, notification_id: int) -> HttpResponse:
     digits = (request.POST.get("Digits") or "").strip()
-    notification = Notification.objects.select_related("alert__mission", "recipient").filter(pk=notification_id).first()
+    notification = (
+        Notification.objects.select_related("alert__mission", "recipient__profile").filter(pk=notification_id).first()
+    )
+    with translation.override(texts.language_of(notification and notification.recipient)):
+        return _twiml(_answer(notification, digits))
+
+
+def _answer(notification: Notification | None, digits: str) -> VoiceResponse:
+    """What the call says after the member pressed `digits` (any other key: the prompt again)."""
     response = VoiceResponse()
     if notification is None or notification.alert is None or digits not in ("1", "2"):
         if notification is not None:
             _prompt(response, notification)
         else:
             response.hangup()
-        return _twiml(response)
+        return response
     delivery.record_digits(notification_id=notification.pk, digits=digits)
     alert = notification.alert
     role, code = TeamRole(alert.team_role).label, alert.mission.code.replace("-", " ")
     try:
         if digits == "1":
             accept_alert(alert_id=alert.pk, member=notification.recipient, via="voice")
-            response.say(f"Thank you. You are confirmed as {role} for mission {code}. Details are on the team page.")
+            response.say(texts.voice_accepted(role=role, code=code))
         else:
             decline_alert(alert_id=alert.pk, member=notification.recipient, via="voice")
-            response.say("Thank you. You declined. We are paging the next person.")
+            response.say(texts.voice_declined())
     except (Conflict, NotVisible) as exc:
-        response.say(f"This page is already closed. {exc.message}")
+        response.say(texts.voice_not_done(exc.message))
     response.hangup()
-    return _twiml(response)
+    return response

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RealtimeConfig(AppConfig):
     name = "dispatch.realtime"
     label = "realtime"
-    verbose_name = "Live streams"
+    verbose_name = _("Live streams")
 
     def ready(self) -> None:
         """Every recorded timeline event goes out live, on commit; a changed login closes its streams."""

@@ -41,6 +41,7 @@ class ReferralCreateApi(APIView):
         referral = services.submit_referral(
             created_by=request.user,
             clinical_values=data.validated_data["clinical"],
+            as_typed=data.validated_data[s.AS_TYPED],
             source=event_source(request),
             **mission,
         )
@@ -82,7 +83,11 @@ class MissionReferralApi(APIView):
         data = s.ReferralUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.update_clinical_values(
-            actor=request.user, mission_id=mission_id, clinical_values=data.validated_data, source=event_source(request)
+            actor=request.user,
+            mission_id=mission_id,
+            clinical_values=data.validated_data["clinical"],
+            as_typed=data.validated_data[s.AS_TYPED],
+            source=event_source(request),
         )
         return _render(request, selectors.referral_visible_to(request.user, mission_id), endpoint="api.referral.update")
 

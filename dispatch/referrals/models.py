@@ -97,6 +97,10 @@ class Referral(models.Model):
     uncontrolled_bleeding = _bool("Uncontrolled bleeding.")
     terminal_illness = _bool("Terminal illness.")
     end_stage_organ_failure_no_transplant = _bool("End-stage organ failure without transplant option.")
+    # What the referrer typed where it is not the stored unit, so their page shows "PaO2 7 kPa" as
+    # they gave it: {"pao2_mmhg": {"value": 7.0, "unit": "kPa"}, "fio2": {"value": 60.0, "unit": "%"},
+    # "ventilation_hours": {"days": 2.0, "hours": 5.0}}. The scores read the converted fields.
+    as_typed = models.JSONField(default=dict, blank=True, help_text="Values as typed, with the unit typed.")
 
     class Meta:
         ordering = ["-submitted_at"]

@@ -1,5 +1,8 @@
 """Referral pages: the form a regional doctor fills in, and the referral's page with the decision, live."""
 
+from typing import Any
+
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,19 +13,67 @@ from django.utils.translation import gettext as _
 
 from dispatch import roles, statuses
 from dispatch import selectors as dispatch_selectors
+from dispatch.decision_support.inputs import MMHG_PER_KPA
 from dispatch.errors import NotVisible
 from dispatch.models import MissionKind, MissionStatus, Sex, Support
 from dispatch.referrals import audit, clinical, selectors
+from dispatch.referrals.models import Referral
+from dispatch.referrals.serializers import FRACTION, GAS_INPUTS, KPA, MMHG
+from dispatch.tracking.selectors import mission_travel
 from hospitals.models import Hospital, HospitalKind
 
 
-def _sections() -> list[dict]:
+def _typed_number(value: Any) -> str:
+    """A number for an input, as typed in the page's language ("7,5"); empty when not given."""
+    return "" if value is None else clinical.number(value, 4)
+
+
+def _prefill(referral: Referral | None) -> dict[str, dict[str, str]]:
+    """Each field's input text, as the referrer typed it (kPa stays kPa, days stay days)."""
+    if referral is None:
+        return {}
+    typed = referral.as_typed or {}
+    values: dict[str, dict[str, str]] = {}
+    for f in clinical.FIELDS:
+        value = getattr(referral, f.name)
+        if f.kind == clinical.BOOL:
+            text = "" if value is None else ("true" if value else "false")
+        elif f.kind == clinical.CHOICE:
+            text = value or ""
+        elif f.name in typed and "value" in typed[f.name]:
+            text = _typed_number(typed[f.name]["value"])
+        else:
+            text = _typed_number(value)
+        values[f.name] = {"value": text}
+    ventilation = typed.get("ventilation_hours") or {}
+    if ventilation:
+        values["ventilation_hours"] = {
+            "value": _typed_number(ventilation.get("hours")),
+            "days": _typed_number(ventilation.get("days")),
+        }
+    return values
+
+
+def _gas_unit(referral: Referral | None) -> str:
+    typed = (referral.as_typed or {}) if referral else {}
+    for name in clinical.GAS_FIELDS:
+        if name in typed:
+            return typed[name]["unit"]
+    return KPA  # Slovene labs report kPa
+
+
+def _sections(referral: Referral | None = None) -> list[dict]:
+    prefill = _prefill(referral)
     return [
         {
             "id": key,
             "title": title,
             "fields": [
-                {"spec": f, "options": [(c, c.replace("_", " ")) for c in f.choices]}
+                {
+                    "spec": f,
+                    "options": [(c, clinical.choice_label(c)) for c in f.choices],
+                    **prefill.get(f.name, {"value": ""}),
+                }
                 for f in clinical.FIELDS
                 if f.section == key and f.name not in clinical.GAS_FIELDS
             ],
@@ -31,11 +82,59 @@ def _sections() -> list[dict]:
     ]
 
 
+def _gases(referral: Referral | None = None) -> list[dict]:
+    prefill = _prefill(referral)
+    return [
+        {
+            "name": given,
+            "label": clinical.BY_NAME[stored].label,
+            "low": clinical.BY_NAME[stored].low,
+            "high": clinical.BY_NAME[stored].high,
+            "value": prefill.get(stored, {}).get("value", ""),
+        }
+        for given, stored in GAS_INPUTS.items()
+    ]
+
+
+def _fields_context(referral: Referral | None = None) -> dict[str, Any]:
+    return {
+        "sections": _sections(referral),
+        "gases": _gases(referral),
+        "gas_units": (KPA, MMHG),
+        "gas_unit": _gas_unit(referral),
+    }
+
+
 def _labels() -> dict[str, str]:
     """Names of ClinicalInputs fields for the "missing" lists, in the clinic's words."""
-    labels = {"age_years": "Age", "sex": "Sex", "weight_kg": "Weight", "support": "Requested support"}
-    labels |= {f.name: f.label for f in clinical.FIELDS}
+    labels = {"age_years": _("Age"), "sex": _("Sex"), "weight_kg": _("Weight"), "support": _("Requested support")}
+    labels |= {f.name: str(f.label) for f in clinical.FIELDS}
+    labels |= {"pao2": str(clinical.BY_NAME["pao2_mmhg"].label), "paco2": str(clinical.BY_NAME["paco2_mmhg"].label)}
+    labels |= {
+        "ventilation_days": str(clinical.BY_NAME["ventilation_hours"].label),
+        "gas_unit": _("Unit of the blood gases"),
+    }
+    labels |= {
+        "patient_age": _("Age"),
+        "patient_sex": _("Sex"),
+        "patient_weight_kg": _("Weight"),
+        "referring_physician": _("Your name"),
+        "callback_phone": _("Callback phone"),
+        "referring_hospital": _("Referring hospital"),
+        "occurred_at": _("Time of the first call"),
+        "patient_reference": _("Your patient reference"),
+        "kind": _("Is the patient already on ECMO?"),
+    }
     return labels
+
+
+def _input_config() -> dict[str, Any]:
+    """What the form script needs to read and check the inputs: units, ranges, words."""
+    return {
+        "mmhgPerKpa": MMHG_PER_KPA,
+        "choiceLabels": {value: str(label) for value, label in clinical.CHOICE_LABELS.items()},
+        "labels": _labels(),
+    }
 
 
 def _referring_hospitals() -> list[dict]:
@@ -68,6 +167,7 @@ def new_referral(request: HttpRequest) -> HttpResponse:
     if not is_coordinator and hospital_id is None:
         raise PermissionDenied
     config = {
+        **_input_config(),
         "assessUrl": reverse("api-referral-assess"),
         "createUrl": reverse("api-referrals"),
         "detailUrl": reverse("referral-detail", args=[0]),
@@ -75,10 +175,9 @@ def new_referral(request: HttpRequest) -> HttpResponse:
         "missionUrl": reverse("mission-timeline" if is_coordinator else "referral-detail", args=[0]),
         "statusLabels": {value: str(label) for value, label in MissionStatus.choices},
         "texts": _form_texts(),
-        "labels": _labels(),
     }
     context = {
-        "sections": _sections(),
+        **_fields_context(),
         "supports": Support.choices,
         "sexes": Sex.choices,
         "kinds": MissionKind.choices,
@@ -88,6 +187,101 @@ def new_referral(request: HttpRequest) -> HttpResponse:
         "config": config,
     }
     return render(request, "referrals/new.html", context)
+
+
+# The centre's decision in the referring doctor's words; "pending" until there is one.
+PENDING = "pending"
+
+
+def _decision_words() -> dict[str, str]:
+    return {
+        PENDING: _("Not decided yet: the centre is reviewing your referral"),
+        MissionStatus.TEAM_ACTIVATED: _("Accepted: the mobile ECMO team comes to you"),
+        MissionStatus.CONVENTIONAL_TRANSFER: _(
+            "Accepted: transfer the patient to the centre yourselves (no ECMO team)"
+        ),
+        MissionStatus.ADVICE_GIVEN: _("Advice given: no transfer for now"),
+        MissionStatus.DECLINED: _("Declined"),
+        MissionStatus.CANCELLED: _("Cancelled before a decision"),
+    }
+
+
+def _phase_words() -> dict[str, str]:
+    """Where the mission stands now, in plain words for the referring ICU (not the centre's jargon)."""
+    return {
+        MissionStatus.REQUESTED: _("Referral received; waiting for review"),
+        MissionStatus.UNDER_REVIEW: _("The centre is reviewing the referral"),
+        MissionStatus.DECLINED: _("Closed"),
+        MissionStatus.ADVICE_GIVEN: _("Closed with advice; call the centre if the patient changes"),
+        MissionStatus.CONVENTIONAL_TRANSFER: _("You transfer the patient to the centre"),
+        MissionStatus.TEAM_ACTIVATED: _("The team is being called in"),
+        MissionStatus.TEAM_READY: _("The team is ready to leave"),
+        MissionStatus.EN_ROUTE_OUT: _("The team is on its way to you"),
+        MissionStatus.ON_SITE: _("The team is at the bedside"),
+        MissionStatus.CANNULATING: _("Cannulation has started"),
+        MissionStatus.ON_ECMO: _("ECMO flow established"),
+        MissionStatus.EN_ROUTE_BACK: _("The patient is on the way to the centre"),
+        MissionStatus.ARRIVED: _("The patient has arrived at the centre"),
+        MissionStatus.COMPLETED: _("The patient was handed over at the centre"),
+        MissionStatus.CANCELLED: _("Cancelled"),
+        MissionStatus.ABORTED: _("Ended without transfer"),
+    }
+
+
+def _decision(mission) -> tuple[str, str]:
+    """The centre's decision (a status of statuses.DECISION_TEXTS, "pending" or "cancelled") and its note.
+
+    Read from the timeline, so the coordinator's note is there after a reload. A mission back
+    under review (advice, then the patient changed) is pending again.
+    """
+    if mission.status in (MissionStatus.REQUESTED, MissionStatus.UNDER_REVIEW):
+        return PENDING, ""
+    event = (
+        dispatch_selectors.mission_events(mission=mission)
+        .filter(kind="mission.status_changed", to_status__in=list(statuses.DECISION_TEXTS))
+        .order_by("-sequence")
+        .first()
+    )
+    if event is None:
+        return (MissionStatus.CANCELLED if mission.status == MissionStatus.CANCELLED else PENDING), mission.close_reason
+    return event.to_status, event.note
+
+
+def _shown_value(referral: Referral, spec: clinical.ClinicalField, value: Any) -> str:
+    """A value as the referrer typed it: "7 kPa" (not 52.5 mmHg), "60 %", "2 d 5 h"."""
+    typed = (referral.as_typed or {}).get(spec.name)
+    if spec.kind == clinical.BOOL:
+        return _("yes") if value else _("no")
+    if spec.kind == clinical.CHOICE:
+        return clinical.choice_label(value)
+    if typed and spec.name == "ventilation_hours":
+        parts = []
+        if typed.get("days") is not None:
+            parts.append(_("%(n)s d") % {"n": clinical.number(typed["days"])})
+        if typed.get("hours") is not None:
+            parts.append(_("%(n)s h") % {"n": clinical.number(typed["hours"])})
+        return " ".join(parts)
+    if typed and "value" in typed:
+        unit = typed["unit"]
+        return f"{clinical.number(typed['value'])} {'' if unit == FRACTION else unit}".strip()
+    unit = "" if spec.unit == "fraction" else spec.unit_label
+    return f"{clinical.number(value)} {unit}".strip()
+
+
+def _readable_phone(number: str) -> str:
+    """+38615225050 → "+386 1 522 50 50": easier to read out and to check."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(number), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return number
+
+
+def _may_update(user, mission) -> bool:
+    if mission.status in statuses.TERMINAL:
+        return False
+    if roles.is_coordinator(user):
+        return True
+    return roles.is_referrer(user) and roles.referrer_hospital_id(user) == mission.referring_hospital_id
 
 
 @login_required
@@ -100,7 +294,10 @@ def referral_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
     mission = referral.mission
     audit.record_read(request=request, mission_id=mission.pk, endpoint="page.referral")
     last = dispatch_selectors.mission_events(mission=mission).last()
+    decision, decision_note = _decision(mission)
+    travel = mission_travel(mission) if mission.status in statuses.TRACKED_PHASES else None
     config = {
+        **_input_config(),
         "stream": f"/ws/missions/{mission.pk}/",
         "after": last.sequence if last else dispatch_selectors.current_sequence(),
         "referralUrl": reverse("api-mission-referral", args=[mission.pk]),
@@ -108,15 +305,43 @@ def referral_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
         "reconnectMaxMs": settings.REALTIME_RECONNECT_MAX_MS,
         "staleMs": int(settings.REALTIME_CATCH_UP_SECONDS * 3000) + 5000,
         "statusLabels": {value: str(label) for value, label in MissionStatus.choices},
+        "decisions": _decision_words(),
+        "phases": _phase_words(),
         "terminal": sorted(statuses.TERMINAL),
-        "labels": _labels(),
+        "travelling": sorted(statuses.TRACKED_PHASES),
+        "support": mission.support,
+        # The connection indicator's words for dispatch/live.js (the same as dispatch.pages' live pages,
+        # which this layer may not import).
+        "connection": {
+            "connecting": _("Connecting…"),
+            "reconnecting": _("Reconnecting…"),
+            "live": _("Live"),
+            "loggedOut": _("Logged out"),
+            "noAccess": _("No access"),
+            "offlineRetry": _("Offline — retry in {s} s"),
+            "reconnectRetry": _("Reconnecting — retry in {s} s"),
+        },
     }
-    given = [(f, getattr(referral, f.name)) for f in clinical.FIELDS]
-    values = [{"field": f, "value": value} for f, value in given if value is not None]
+    values = [
+        {"field": f, "text": _shown_value(referral, f, getattr(referral, f.name))}
+        for f in clinical.FIELDS
+        if getattr(referral, f.name) is not None
+    ]
     context = {
+        **_fields_context(referral),
+        "prefix": "u-",
         "referral": referral,
         "mission": mission,
         "values": values,
+        "decision": decision,
+        "decision_text": _decision_words().get(decision, ""),
+        "decision_note": decision_note,
+        "phase_text": _phase_words().get(mission.status, mission.get_status_display()),
+        "expected_arrival": (travel or {}).get("expected_arrival"),
+        "centre_phone": settings.CENTRE_PHONE,
+        "centre_phone_text": _readable_phone(settings.CENTRE_PHONE),
+        "may_update": _may_update(request.user, mission),
+        "updated": request.GET.get("updated") == "1",
         "assessment": selectors.assessment_for(referral),
         "config": config,
     }

@@ -42,6 +42,7 @@ def submit_referral(
     note: str = "",
     receiving_centre: Hospital | None = None,
     source: str,
+    as_typed: dict[str, Any] | None = None,
     **mission_facts: Any,
 ) -> Referral:
     """Open a mission with its structured referral; the timeline gets the assessment summary.
@@ -65,7 +66,8 @@ def submit_referral(
         **mission_facts,
     )
     mission = Mission.objects.select_for_update().get(pk=mission.pk)
-    referral = Referral.objects.create(mission=mission, submitted_by=created_by, **clinical_values)
+    typed = {name: value for name, value in (as_typed or {}).items() if value is not None}
+    referral = Referral.objects.create(mission=mission, submitted_by=created_by, as_typed=typed, **clinical_values)
     # Broadcast to the mission's audience (coordinators, its team, its hospital's referrers):
     # scores and counts only, no inputs and no free text.
     record_event(
@@ -91,6 +93,7 @@ def update_clinical_values(
     mission_id: int,
     clinical_values: dict[str, Any],
     source: str,
+    as_typed: dict[str, Any] | None = None,
 ) -> tuple[Referral, list[ReferralChange]]:
     """Apply new clinical values, keeping old → new per changed field; unchanged fields write nothing.
 
@@ -115,11 +118,21 @@ def update_clinical_values(
         for name, value in clinical_values.items()
         if getattr(referral, name) != value
     }
+    typed = dict(referral.as_typed or {})
+    for name, value in (as_typed or {}).items():
+        if value is None:
+            typed.pop(name, None)
+        else:
+            typed[name] = value
     if not changed:
+        if typed != referral.as_typed:  # the same value in another unit: shown as now typed
+            referral.as_typed = typed
+            referral.save(update_fields=["as_typed", "updated_at"])
         return referral, []
     for name, (_old, new) in changed.items():
         setattr(referral, name, new)
-    referral.save(update_fields=[*changed, "updated_at"])
+    referral.as_typed = typed
+    referral.save(update_fields=[*changed, "as_typed", "updated_at"])
     referral.mission = mission
     event = record_event(
         mission=mission,

@@ -136,7 +136,10 @@ def possible_duplicates(
 ) -> list[Mission]:
     """Open missions at the same hospital that may be this patient: same reference, or the same
     age, sex and weight referred within the last six hours."""
-    open_here = Mission.objects.filter(referring_hospital=referring_hospital, status__in=statuses.ACTIVE)
+    # A drill is never a patient: a referral is never held up by (or told about) one.
+    open_here = Mission.objects.filter(
+        referring_hospital=referring_hospital, status__in=statuses.ACTIVE, is_drill=False
+    )
     same_patient = Q(
         patient_age=patient_age,
         patient_sex=patient_sex,
@@ -167,13 +170,18 @@ def create_mission(
     occurred_at: datetime | str | None = None,
     confirm_not_duplicate: bool = False,
     source: str = EventSource.API,
+    is_drill: bool = False,
 ) -> Mission:
     """Open a referral. Referrers may only refer from their own hospital.
 
     `occurred_at` is the first call, which often comes before the form is typed: it becomes
     `requested_at`, where every interval starts. A referral that looks like an open mission for
     the same patient is refused (409 `possible_duplicate`) until the caller confirms it is not.
+    `is_drill` opens an activation drill (coordinators only): it may be "referred" from the
+    centre itself, and it is never taken for a duplicate of a real patient.
     """
+    if is_drill and not roles.is_coordinator(created_by):
+        raise NotAllowed(_("Only coordinators can start a drill."))
     if roles.is_referrer(created_by) and not roles.is_coordinator(created_by):
         if roles.referrer_hospital_id(created_by) != referring_hospital.pk:
             raise NotAllowed(_("You can only refer patients from your own hospital."))
@@ -187,7 +195,7 @@ def create_mission(
     receiving_centre = receiving_centre or default_receiving_centre()
     if receiving_centre.kind == HospitalKind.REGIONAL:
         raise ValidationFailed({"receiving_centre": [_("The receiving hospital must be an ECMO centre.")]})
-    if receiving_centre.pk == referring_hospital.pk:
+    if receiving_centre.pk == referring_hospital.pk and not is_drill:
         raise ValidationFailed(
             {"referring_hospital": [_("The referring hospital cannot be the receiving centre.")]}
         )
@@ -205,7 +213,7 @@ def create_mission(
         raise ValidationFailed({"occurred_at": [_("The first call must lie within the last 24 hours.")]})
     requested_at = min(requested_at, now)
     patient_reference = (patient_reference or "").strip()
-    if not confirm_not_duplicate:
+    if not (confirm_not_duplicate or is_drill):
         duplicates = possible_duplicates(
             referring_hospital=referring_hospital,
             patient_reference=patient_reference,
@@ -239,6 +247,7 @@ def create_mission(
         status=MissionStatus.REQUESTED,
         requested_at=requested_at,
         status_changed_at=requested_at,
+        is_drill=is_drill,
     )
     record_event(
         mission=mission,
@@ -253,6 +262,7 @@ def create_mission(
             "kind": kind,
             "referring_hospital": referring_hospital.code,
             **({"confirmed_not_duplicate": True} if confirm_not_duplicate else {}),
+            **({"is_drill": True} if is_drill else {}),
         },
     )
     return mission
@@ -261,7 +271,7 @@ def create_mission(
 def _requestable(actor, mission: Mission) -> Callable[[str], bool]:
     """Which moves this caller's role could ever ask of this mission, whatever its phase now."""
     if actor is None:
-        return lambda to_status: to_status == MissionStatus.TEAM_READY
+        return lambda to_status: _system_may(mission, to_status)
     if roles.is_coordinator(actor):
         return lambda to_status: True
     on_team = roles.is_team_member(actor) and mission.assignments.filter(member=actor).exists()
@@ -275,6 +285,11 @@ def _requestable(actor, mission: Mission) -> Callable[[str], bool]:
     return may
 
 
+def _system_may(mission: Mission, to_status: str) -> bool:
+    """The system completes team readiness on its own (every role accepted), and ends a drill."""
+    return to_status == MissionStatus.TEAM_READY or (mission.is_drill and to_status == MissionStatus.CANCELLED)
+
+
 def _check_actor_may_request(may: Callable[[str], bool], actor, to_status: str) -> None:
     if not may(to_status):
         if actor is None:
@@ -284,8 +299,7 @@ def _check_actor_may_request(may: Callable[[str], bool], actor, to_status: str) 
 
 def _check_actor_may(actor, mission: Mission, to_status: str) -> None:
     if actor is None:
-        # The system only completes team readiness on its own (when every role accepted).
-        if to_status != MissionStatus.TEAM_READY:
+        if not _system_may(mission, to_status):
             raise NotAllowed(_("The system cannot make this change."))
         return
     if roles.is_coordinator(actor):
@@ -394,6 +408,8 @@ def _phase_facts(mission: Mission, current: str, to_status: str, facts: PhaseFac
     errors: dict[str, list[str]] = {}
     fields: dict[str, Any] = {}
     wanted = statuses.outcomes_for(current, to_status)
+    if mission.is_drill and to_status == MissionStatus.CANCELLED:
+        wanted = (*wanted, Outcome.DRILL_ENDED)  # only a drill may end as one
     if wanted:
         if facts.outcome not in wanted:
             errors["outcome"] = [_("Required: one of %s.") % _choices_text(wanted)]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TrackingConfig(AppConfig):
     name = "dispatch.tracking"
     label = "tracking"
-    verbose_name = "Live position"
+    verbose_name = _("Live position")

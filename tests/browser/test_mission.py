@@ -1,7 +1,9 @@
 """The mission page in a real browser: the coordinator's steps carry the facts they must, undo,
 corrections and adverse events, each shown on the page and in the timeline."""
 
+import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -11,7 +13,7 @@ from dispatch.models import EventSource, Mission, MissionKind, MissionStatus, Su
 from dispatch.notifications.models import Shift
 from dispatch.services.missions import transition_mission
 from tests.browser.conftest import api, login_cookie
-from tests.support import factories
+from tests.support import axe, factories, paging
 
 pytestmark = [pytest.mark.browser]
 S = MissionStatus
@@ -258,3 +260,140 @@ def test_a_new_referral_is_activated_in_one_step_from_the_mission_page(open_page
     expect(page.locator("#mission-status")).to_have_attribute("data-status", S.TEAM_ACTIVATED, timeout=5000)
     mission.refresh_from_db()
     assert mission.review_started_at is not None and mission.team_activated_at is not None
+
+
+# --- scores inline, the primary step, paging controls, elapsed and overdue, one time zone --------
+
+LJUBLJANA = ZoneInfo("Europe/Ljubljana")
+VV_REFERRAL = {"support": "vv", "patient_age": 45, "patient_sex": "male", "patient_weight_kg": "80.0",
+               "referring_physician": "Dr. Novak", "callback_phone": "+38641555111", "height_cm": 180,
+               "vv_cause": "viral_pneumonia", "gas_unit": "mmHg", "pao2": 54, "fio2": 0.6, "peep_cmh2o": 14,
+               "compliance_ml_cmh2o": 25, "cxr_quadrants": 4}
+
+
+def test_scores_and_what_is_missing_are_on_the_mission_page(open_page, server, coordinator):
+    referrer = factories.make_referrer(factories.regional_hospital("SBCE"))
+    status, body = api(server, referrer, "POST", "/api/v1/referrals/", VV_REFERRAL)
+    assert status == 201, body
+    page = open_page(coordinator, f"/missions/{body['mission_id']}/")
+
+    murray = page.locator('#assessment [data-score="murray"]')
+    expect(murray.locator(".score-value")).to_have_text("3.5")
+    expect(page.locator("#assessment #missing-for-decision li").first).to_be_visible()
+
+
+def test_the_primary_step_comes_first_and_the_endings_last(open_page, coordinator):
+    mission = _mission(status=S.UNDER_REVIEW)
+    page = open_page(coordinator, f"/missions/{mission.pk}/")
+
+    buttons = page.locator("#action-buttons button")
+    expect(buttons.first).to_have_attribute("data-to", S.TEAM_ACTIVATED)
+    expect(buttons.first).to_have_class(re.compile(r"\bprimary\b"))
+    expect(buttons.last).to_have_class(re.compile(r"\bdanger\b"))
+    expect(page.locator("#action-buttons button.primary")).to_have_count(1)
+
+
+def _paging_role(page, role):
+    return page.locator(f'#coverage > li[data-role="{role}"]')
+
+
+def test_a_role_is_paged_again_and_then_covered_by_phone_from_the_page(open_page, coordinator):
+    paging.on_call("perfusionist", first_name="Pia", last_name="Pump")
+    mission = paging.activate(roles=("perfusionist",), coordinator=coordinator)
+    page = open_page(coordinator, f"/missions/{mission.pk}/")
+    row = _paging_role(page, "perfusionist")
+    expect(row).to_have_attribute("data-state", "paging")
+
+    row.locator("button.repage").click()
+
+    expect(row.locator(".result")).to_have_text("Perfusionist: paging started again.", timeout=5000)
+    expect(page.locator('#timeline [data-kind="alert.repaged"]')).to_have_count(1)
+
+    row.locator("summary").click()
+    row.locator("select[name=member]").select_option(label="Pia Pump")
+    row.locator("input[name=note]").fill("Reached on her mobile, on her way")
+    row.locator("button.cover").click()
+
+    expect(row).to_have_attribute("data-state", "covered_by_phone", timeout=5000)
+    expect(row.locator(".role-state")).to_contain_text("Pia Pump")
+    expect(row.locator("button.repage")).to_be_hidden()
+
+
+def test_a_refused_paging_control_says_why(open_page, coordinator):
+    paging.on_call("perfusionist")
+    nurse = factories.make_team_member("nurse", first_name="Nina", last_name="Nurse")
+    mission = paging.activate(roles=("perfusionist", "nurse"), coordinator=coordinator)
+    factories.assign(mission, nurse, team_role="nurse")
+    page = open_page(coordinator, f"/missions/{mission.pk}/")
+    row = _paging_role(page, "perfusionist")
+    row.locator("summary").click()
+
+    row.locator("button.page-person").click()
+    expect(row.locator(".result")).to_have_text("Choose a person first.")
+
+    # Nina covers the nurse role already: she cannot be noted as the perfusionist as well.
+    page.evaluate("([sel, id]) => { const s = document.querySelector(sel); s.append(new Option('Nina', id)); }",
+                  ['#coverage > li[data-role="perfusionist"] select[name=member]', str(nurse.pk)])
+    row.locator("select[name=member]").select_option(str(nurse.pk))
+    row.locator("button.cover").click()
+
+    expect(row.locator(".result")).to_have_text("This person is already on the mission.", timeout=5000)
+    expect(row.locator(".result")).to_have_class(re.compile(r"\berror\b"))
+    expect(row).to_have_attribute("data-state", "paging")
+
+
+def test_the_phase_shows_how_long_it_has_run_and_by_how_much_it_is_overdue(open_page, coordinator):
+    mission = _mission(status=S.UNDER_REVIEW, status_changed_at=timezone.now() - timedelta(minutes=40, seconds=5))
+    page = open_page(coordinator, f"/missions/{mission.pk}/")
+
+    elapsed = page.locator("#mission-elapsed")
+    expect(elapsed).to_have_attribute("data-overdue", "true")
+    expect(elapsed).to_contain_text("40 min in this phase")
+    expect(elapsed).to_contain_text("overdue by 25 min (expected within 15 min)")
+
+
+def test_times_are_in_the_centres_time_zone_whatever_the_browsers(browser, server, coordinator):
+    mission = _mission(status=S.TEAM_READY, requested_at=timezone.now() - timedelta(hours=1))
+    happened = timezone.now() - timedelta(minutes=10)
+    transition_mission(
+        mission_id=mission.pk, to_status=S.EN_ROUTE_OUT, actor=coordinator, source=EventSource.API,
+        transport_mode="road", occurred_at=happened,
+    )
+    context = browser.new_context(timezone_id="America/New_York")
+    context.add_cookies([login_cookie(coordinator, server)])
+    page = context.new_page()
+    page.goto(f"{server}/missions/{mission.pk}/")
+
+    local = f"{happened.astimezone(LJUBLJANA):%H:%M}"
+    expect(page.locator('#timeline [data-kind="mission.status_changed"] time')).to_have_text(local)
+    expect(page.locator("#mission-since")).to_have_text(local)
+    context.close()
+
+
+def test_the_helicopter_note_gives_its_time_in_the_centres_zone_not_utc():
+    from django.utils import translation
+
+    from dispatch import pages
+
+    note = "night at take-off (UKC Ljubljana, 2026-07-01 20:30 UTC) and night flights are not allowed"
+
+    with translation.override("sl"):
+        local = pages.local_times(note)
+
+    assert local == (
+        "night at take-off (UKC Ljubljana, 1. 7. 22:30) and night flights are not allowed"
+    )
+
+
+def test_the_mission_page_follows_dark_mode(browser, server, coordinator):
+    mission = _mission(status=S.UNDER_REVIEW)
+    context = browser.new_context(color_scheme="dark")
+    context.add_cookies([login_cookie(coordinator, server)])
+    page = context.new_page()
+    page.goto(f"{server}/missions/{mission.pk}/")
+
+    expect(page.locator("#action-buttons button").first).to_be_visible()
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(22, 28, 35)"
+    found = axe.violations(page)
+    assert not found, axe.describe(found)
+    context.close()

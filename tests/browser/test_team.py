@@ -255,6 +255,7 @@ def test_cancelled_mission_shows_the_stand_down_screen(open_page, server, missio
     expect(stand_down).to_contain_text("Stand down")
     expect(page.locator("#sd-code")).to_have_text(mission.code)
     expect(page.locator("#sd-outcome")).to_have_text("Patient died")
+    expect(page.locator("#sd-reason")).to_have_text("Reason: Died before departure")
     expect(page.locator("#my-mission")).to_be_hidden()
     page.reload()
     expect(stand_down).to_be_visible()  # stays until dismissed
@@ -305,3 +306,323 @@ def test_member_who_consents_shares_position_while_travelling(browser, server, m
     wait_until(lambda: Position.objects.filter(mission=travelling, member=member).exists())
     expect(page.locator("#position-state")).to_contain_text("expected arrival")
     context.close()
+
+
+# --- the phone under stress: waiting, the alert card, the connection, stand-down ----------------
+
+
+def _paged_mission(server, coordinator, paged: list, **fields) -> Mission:
+    """A mission activated through the API, with each (role, member) paged by name."""
+    fields.setdefault("required_roles", [role for role, _member in paged])
+    mission = factories.MissionFactory(status=S.UNDER_REVIEW, **fields)
+    status, body = api(
+        server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/transitions/", {"to": S.TEAM_ACTIVATED}
+    )
+    assert status == 200, body
+    for role, person in paged:
+        status, body = api(
+            server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/alerts/{role}/page/", {"member_id": person.pk}
+        )
+        assert status in (200, 201), body
+    return mission
+
+
+def _answer(server, person, mission, action: str) -> None:
+    status, alerts = api(server, person, "GET", "/api/v1/alerts/")
+    alert = next(a for a in alerts if a["mission_id"] == mission.pk)
+    status, body = api(server, person, "POST", f"/api/v1/alerts/{alert['id']}/{action}/", {})
+    assert status == 200, body
+
+
+def test_waiting_for_the_team_shows_no_empty_button(open_page, member, committed_db):
+    """Accepted, the others not yet: nothing to tap but the problem report, and no blank button."""
+    _on_mission(member, S.TEAM_ACTIVATED, required_roles=[TeamRole.ECMO_PHYSICIAN, TeamRole.PERFUSIONIST])
+    page = open_page(member, "/team/", phone=True)
+
+    expect(page.locator("#mm-wait")).to_be_visible()
+    expect(page.locator("#mm-status")).to_have_attribute("data-status", S.TEAM_ACTIVATED)
+    expect(page.locator("button.big:visible")).to_have_count(0)
+    for button in page.locator("button:visible").all():
+        assert button.inner_text().strip(), button.evaluate("b => b.outerHTML")
+    # `hidden` beats `button.big { display:block }` wherever it is set.
+    assert (
+        page.locator("#phase-actions").evaluate(
+            "box => { const b = document.createElement('button'); b.className = 'big phase'; b.hidden = true;"
+            " box.append(b); const d = getComputedStyle(b).display; b.remove(); return d; }"
+        )
+        == "none"
+    )
+
+
+def test_a_second_tap_one_second_later_does_not_advance_again(open_page, member, committed_db):
+    mission = _on_mission(member, S.EN_ROUTE_OUT)
+    page = open_page(member, "/team/", phone=True)
+    page.clock.install(time=timezone.now())
+    page.reload()
+    button = page.locator("#next-phase")
+    expect(button).to_have_text("Arrived at bedside")
+    page.clock.pause_at(timezone.now() + timedelta(seconds=5))  # the page's time moves only when told
+
+    button.tap()
+    wait_until(lambda: _status(mission) == S.ON_SITE)
+    expect(page.locator("#outbox")).to_have_attribute("data-count", "0")
+    expect(button).to_have_text("Cannulation started")  # the next step is already under the thumb
+    page.clock.run_for(1000)
+    box = button.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the same thumb, 1 s on
+
+    page.clock.run_for(4000)  # past the tap lock and the next outbox round
+    expect(page.locator("#outbox")).to_have_attribute("data-count", "0")
+    expect(button).to_be_enabled()
+    assert _status(mission) == S.ON_SITE
+    assert _arrivals(mission) == 1 and _entered(mission, S.CANNULATING) == 0
+
+
+def test_connection_pill_goes_offline_with_the_network(open_page, member, committed_db):
+    _on_mission(member, S.EN_ROUTE_OUT)
+    page = open_page(member, "/team/", phone=True)
+    pill, banner = page.locator("#connection"), page.locator("#net-banner")
+    expect(pill).to_have_attribute("data-state", "live")
+    expect(banner).to_be_hidden()
+
+    page.context.set_offline(True)
+
+    expect(pill).to_have_attribute("data-state", "offline", timeout=4000)
+    expect(pill).not_to_contain_text("Live")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("No network")
+    page.context.set_offline(False)
+    expect(pill).to_have_attribute("data-state", "live", timeout=10000)
+    expect(banner).to_be_hidden()
+
+
+def test_connection_pill_says_reconnecting_while_the_server_is_away(open_page, daphne, member, committed_db):
+    _on_mission(member, S.EN_ROUTE_OUT)
+    page = open_page(member, "/team/", phone=True)
+    pill = page.locator("#connection")
+    expect(pill).to_have_attribute("data-state", "live")
+
+    daphne.stop()
+    try:
+        expect(pill).to_have_attribute("data-state", "reconnecting", timeout=8000)
+        expect(pill).to_contain_text("Reconnecting")
+        expect(page.locator("#net-banner")).to_contain_text("Reconnecting")
+    finally:
+        daphne.start()
+    expect(pill).to_have_attribute("data-state", "live", timeout=20000)
+
+
+def test_without_a_mission_the_page_says_it_waits_and_shows_the_real_connection(open_page, member, committed_db):
+    page = open_page(member, "/team/", phone=True)
+    pill = page.locator("#connection")
+
+    expect(page.locator("#no-mission")).to_contain_text("No active mission — waiting for a page")
+    expect(pill).to_have_attribute("data-state", "online")  # read the server just now; not "Connecting…"
+    expect(pill).to_have_text("Online")
+    page.context.set_offline(True)
+    expect(pill).to_have_attribute("data-state", "offline")
+    expect(page.locator("#net-banner")).to_be_visible()
+    page.context.set_offline(False)
+    expect(pill).to_have_attribute("data-state", "online", timeout=15000)
+
+
+def test_alert_is_a_structured_card_with_the_team_and_who_is_missing(open_page, server, member, committed_db, settings):
+    coordinator = factories.make_coordinator()
+    perfusionist = factories.make_team_member(TeamRole.PERFUSIONIST, first_name="Petra", last_name="Kos")
+    nurse = factories.make_team_member(TeamRole.NURSE, first_name="Jana", last_name="Zupan")
+    mission = _paged_mission(
+        server,
+        coordinator,
+        [(TeamRole.ECMO_PHYSICIAN, member), (TeamRole.PERFUSIONIST, perfusionist), (TeamRole.NURSE, nurse)],
+        patient_age=52,
+        patient_sex="female",
+        patient_weight_kg=71.5,
+        callback_phone="+38641222333",
+    )
+    _answer(server, perfusionist, mission, "accept")
+    page = open_page(member, "/team/", phone=True)
+    card = page.locator(".alert")
+
+    expect(card.locator("h1")).to_have_text(mission.code)
+    expect(card).to_contain_text("You are paged as ECMO physician")
+    expect(card).to_contain_text("SB Murska Sobota")
+    expect(card).to_contain_text("Primary: the team cannulates on site")
+    expect(card).to_contain_text("VV ECMO")
+    expect(card).to_contain_text("52 years · Female · 71.5 kg")
+    expect(card).to_contain_text(settings.MEETING_POINT)
+    taken = card.locator('li[data-role="perfusionist"]')
+    expect(taken).to_contain_text("✓")
+    expect(taken).to_contain_text("Perfusionist: Petra Kos")
+    expect(taken).to_contain_text("accepted")
+    expect(card.locator('li[data-role="nurse"]')).to_contain_text("paging")
+    expect(card.locator(".missing")).to_have_text("Still missing: ECMO physician, Nurse")
+    expect(card.locator('a[data-call="centre"]')).to_have_attribute("href", f"tel:{settings.CENTRE_PHONE}")
+    expect(card.locator('a[data-call="referrer"]')).to_have_attribute("href", "tel:+38641222333")
+    expect(card).not_to_contain_text("Reply 1")  # not the SMS
+    expect(card.locator('a[href$="/team/"]')).to_have_count(0)  # no link to the page you are on
+
+
+def test_decline_says_what_happens_next(open_page, server, member, committed_db):
+    from dispatch.notifications.models import AlertRecipient
+
+    coordinator = factories.make_coordinator()
+    mission = _paged_mission(server, coordinator, [(TeamRole.ECMO_PHYSICIAN, member)])
+    page = open_page(member, "/team/", phone=True)
+    card = page.locator(".alert")
+
+    card.locator("button[data-action=decline]").click()
+
+    expect(card.locator(".answer")).to_have_text("You declined. The centre is paging someone else. Nothing more to do.")
+    expect(card.locator("button.decline")).to_be_hidden()
+    expect(card.locator("button.accept")).to_be_hidden()
+    expect(card.get_by_role("button", name="I can come after all: accept")).to_be_visible()
+    wait_until(
+        lambda: AlertRecipient.objects.filter(alert__mission=mission, member=member, response="declined").exists()
+    )
+    page.reload()
+    expect(page.locator(".alert .answer")).to_contain_text("You declined.")  # still true after a reload
+
+
+def test_page_taken_by_someone_else_shows_a_stand_down(open_page, server, member, committed_db):
+    coordinator = factories.make_coordinator()
+    other = factories.make_team_member(TeamRole.ECMO_PHYSICIAN)
+    mission = _paged_mission(server, coordinator, [(TeamRole.ECMO_PHYSICIAN, member)])
+    status, body = api(
+        server,
+        coordinator,
+        "POST",
+        f"/api/v1/missions/{mission.pk}/alerts/{TeamRole.ECMO_PHYSICIAN}/page/",
+        {"member_id": other.pk},
+    )
+    assert status in (200, 201), body
+    page = open_page(member, "/team/", phone=True)
+    expect(page.locator(".alert")).to_contain_text(mission.code)
+
+    _answer(server, other, mission, "accept")
+
+    stand_down = page.locator("#stand-down")
+    expect(stand_down).to_be_visible(timeout=15000)
+    expect(page.locator("#sd-code")).to_have_text(mission.code)
+    expect(page.locator("#sd-taken")).to_have_text("Someone else accepted this page. You are not needed.")
+    expect(page.locator(".alert")).to_have_count(0)
+    expect(page.locator("#no-mission")).to_be_hidden()
+
+
+def test_page_called_off_while_paging_shows_a_stand_down(open_page, server, member, committed_db):
+    coordinator = factories.make_coordinator()
+    mission = _paged_mission(server, coordinator, [(TeamRole.ECMO_PHYSICIAN, member)])
+    page = open_page(member, "/team/", phone=True)
+    expect(page.locator(".alert")).to_contain_text(mission.code)
+
+    body = {"to": S.CANCELLED, "outcome": "patient_improved", "reason": "Better on prone position"}
+    status, answer = api(server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/transitions/", body)
+    assert status == 200, answer
+
+    expect(page.locator("#stand-down")).to_be_visible(timeout=15000)
+    expect(page.locator("#sd-status")).to_have_text("Page withdrawn: the mission was called off")
+    expect(page.locator("#no-mission")).to_be_hidden()
+    page.locator("#sd-dismiss").click()
+    expect(page.locator("#no-mission")).to_be_visible()
+
+
+def test_drill_is_marked_and_preparation_progress_shown(open_page, member, committed_db):
+    mission = _on_mission(member, S.EN_ROUTE_OUT, is_drill=True)
+    preparation = {"done": 3, "total": 7, "url": f"/missions/{mission.pk}/preparation/"}
+
+    def with_preparation(route):
+        response = route.fetch()
+        missions = response.json()
+        for m in missions:
+            m["preparation"] = preparation
+        route.fulfill(response=response, json=missions)
+
+    page = open_page(member, "/team/", phone=True)
+    page.route("**/api/v1/missions/?active=true", with_preparation)
+    page.reload()
+
+    band = page.locator("#mm-drill")
+    expect(band).to_be_visible()
+    expect(band).to_have_text("DRILL · not a real patient")
+    assert band.bounding_box()["y"] < page.locator("#mm-code").bounding_box()["y"]  # above the mission code
+    progress = page.locator("#my-mission .preparation")
+    expect(progress).to_contain_text("Preparation at the referring ICU: 3 of 7 ready")
+    expect(progress.get_by_role("link")).to_have_attribute("href", preparation["url"])
+    expect(page.locator("#my-mission")).not_to_contain_text("null")  # every fact there or left out
+
+
+def test_the_screen_is_kept_awake_on_a_mission_and_taken_again_on_return(open_page, member, committed_db):
+    _on_mission(member, S.EN_ROUTE_OUT)
+    page = open_page(member, "/team/", phone=True)
+    # A recording stand-in for the Wake Lock API (headless Chromium has no screen to keep on).
+    page.add_init_script("""
+        window.__wake = [];
+        Object.defineProperty(navigator, "wakeLock", { configurable: true, value: { request: async (type) => {
+            const sentinel = new EventTarget();
+            sentinel.release = async () => sentinel.dispatchEvent(new Event("release"));
+            window.__wake.push({ type, sentinel });
+            return sentinel;
+        } } });
+    """)
+    page.reload()
+    body = page.locator("body")
+
+    expect(body).to_have_attribute("data-wake-lock", "held")
+    assert page.evaluate("window.__wake.map(w => w.type)") == ["screen"]
+    page.evaluate("window.__wake[0].sentinel.release()")  # the browser let go (the page was hidden)
+    expect(body).to_have_attribute("data-wake-lock", "released")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(body).to_have_attribute("data-wake-lock", "held")
+    assert page.evaluate("window.__wake.length") == 2
+
+
+def test_web_app_manifest_is_linked_and_served(open_page, server, member, committed_db):
+    import io
+    import json
+
+    from PIL import Image
+
+    page = open_page(member, "/team/", phone=True)
+    href = page.locator('head link[rel="manifest"]').get_attribute("href")
+    response = page.request.get(server + href)
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("application/manifest+json")
+    manifest = json.loads(response.body())
+    assert manifest["start_url"] == "/team/" and manifest["display"] == "standalone"
+    base = response.url.rsplit("/", 1)[0] + "/"
+    for icon in manifest["icons"]:
+        image = page.request.get(base + icon["src"])
+        assert image.status == 200 and image.headers["content-type"] == "image/png"
+        width, height = Image.open(io.BytesIO(image.body())).size
+        assert f"{width}x{height}" == icon["sizes"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_phone_page_follows_the_colour_scheme_without_serious_axe_violations(
+    browser, server, member, committed_db, scheme
+):
+    from tests.browser.conftest import PHONE, login_cookie
+    from tests.support import axe
+
+    coordinator = factories.make_coordinator()
+    _on_mission(member, S.TEAM_ACTIVATED, required_roles=[TeamRole.ECMO_PHYSICIAN, TeamRole.NURSE])
+    nurse = factories.make_team_member(TeamRole.NURSE)
+    _paged_mission(
+        server,
+        coordinator,
+        [(TeamRole.NURSE, member), (TeamRole.PERFUSIONIST, nurse)],
+        is_drill=True,
+        required_roles=[TeamRole.NURSE, TeamRole.PERFUSIONIST],
+    )
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, color_scheme=scheme)
+    context.add_cookies([login_cookie(member, server)])
+    page = context.new_page()
+    page.goto(server + "/team/")
+    expect(page.locator("#my-mission .team-list")).to_be_visible()
+    expect(page.locator(".alert .team-list")).to_be_visible()
+
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    channels = [int(c) for c in background[background.index("(") + 1 : background.index(")")].split(",")[:3]]
+    assert (sum(channels) / 3 < 60) == (scheme == "dark"), background
+    found = axe.violations(page)
+    context.close()
+    assert not found, axe.describe(found)

@@ -32,12 +32,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pw-for-tests-123")
 
 
-def make_user(role: str | None = None, *, team_role: str = "", phone: str = "", hospital=None, **kwargs):
-    """A user with one role (group) and profile, as the service expects them."""
+def make_user(
+    role: str | None = None, *, team_role: str = "", phone: str = "", hospital=None, language: str = "en", **kwargs
+):
+    """A user with one role (group) and profile, as the service expects them.
+
+    English unless a test asks for Slovene (`language="sl"`, the service's own default): the
+    suite reads English texts; tests/i18n checks the Slovene ones.
+    """
     user = UserFactory(**kwargs)
     if role:
         user.groups.add(Group.objects.get(name=role))
-    Profile.objects.create(user=user, team_role=team_role, phone=phone, hospital=hospital)
+    Profile.objects.create(user=user, team_role=team_role, phone=phone, hospital=hospital, language=language)
     return user
 
 

@@ -1,4 +1,5 @@
-"""Demo logins so a newcomer can click through a mission at once. Safe to run repeatedly.
+"""Demo logins so a newcomer can click through a mission at once, and six months of past missions
+for the quality page and the records (`dispatch.management.demo_history`). Safe to run repeatedly.
 
 The demo users share a printed demo password (the run command binds to 127.0.0.1 only). The
 superuser never does: it gets a random password, printed once when it is set.
@@ -12,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from dispatch.management.demo_history import load_demo_history
 from dispatch.models import Profile, Role, TeamRole
 from dispatch.notifications.models import Shift, Tier
 from hospitals.models import Hospital
@@ -34,7 +36,10 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users with a shared demo password, and an admin with a random one (printed once)."
+    help = (
+        "Create demo users with a shared demo password, an admin with a random one (printed once), "
+        "and past demo missions for the quality page."
+    )
 
     def handle(self, *args, **options) -> None:
         User = get_user_model()
@@ -52,6 +57,9 @@ class Command(BaseCommand):
             )
         admin_password = self._superuser()
         self._on_call_roster()
+        written = load_demo_history()
+        if written:
+            self.stdout.write(f"Demo history: {written} past missions and drills (see /quality/)")
         self.stdout.write(self.style.SUCCESS("Demo logins (demo password for these: %s):" % DEMO_PASSWORD))
         for username, _first, _last, role, team_role, _phone, hospital in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {role}{' / ' + team_role if team_role else ''}"

@@ -9,6 +9,10 @@ by re-enqueueing the task with a backoff, never by sleeping in the worker.
 
 What a purpose does when its message ends unanswered (a page that failed: call instead, escalate)
 is registered by that purpose's owner with `when_unanswered`; this module knows no purpose.
+
+Every message is worded in its reader's language (`language_for`): `queue_message` reads a text of
+`texts` (worded when read) in the recipient's language, and a page, whose alert keeps one copy of
+its text for everyone paged, is worded again for its recipient just before it goes out.
 """
 
 import logging
@@ -18,10 +22,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from dispatch import scheduling
 from dispatch.models import Mission, MissionEvent
-from dispatch.notifications import errors
+from dispatch.notifications import errors, texts
 from dispatch.notifications.backends import SendResult, get_backend
 from dispatch.notifications.models import (
     CLAIMED,
@@ -61,6 +66,34 @@ def webhook_url(name: str, notification_id: int | None = None) -> str:
     return settings.PUBLIC_BASE_URL + path
 
 
+def language_for(*, recipient=None, mission: Mission | None = None, to_number: str = "") -> str:
+    """Whose language a message speaks: the recipient's own; on the mission's callback phone, the
+    referring doctor's; a number without a person: the service's language (Slovene)."""
+    if recipient is not None:
+        return texts.language_of(recipient)
+    if mission is not None and to_number and to_number == str(mission.callback_phone or ""):
+        return texts.referrer_language(mission)
+    return texts.default_language()
+
+
+def _page_worded_for_recipient(notification_id: int) -> str | None:
+    """A page's text in its recipient's language, or None when it is not a page to a person.
+
+    Worded before the claim's row lock is taken: the text may need a travel estimate.
+    """
+    notification = (
+        Notification.objects.select_related("alert__mission__referring_hospital", "recipient__profile")
+        .filter(pk=notification_id, status=PENDING, purpose=Purpose.PAGE, alert__isnull=False, recipient__isnull=False)
+        .first()
+    )
+    if notification is None:
+        return None
+    alert = notification.alert
+    return texts.worded_in(
+        texts.language_of(notification.recipient), texts.alert_message(alert.mission, alert.team_role)
+    )
+
+
 def send_on_commit(notification_ids: list[int]) -> None:
     """Send these messages once the caller's transaction commits (a lost enqueue: reconcile sends)."""
     if notification_ids:
@@ -71,13 +104,15 @@ def queue_message(
     *,
     purpose: str,
     to_number: str,
-    body: str,
+    body: str | Promise,
     mission: Mission | None = None,
     event: MissionEvent | None = None,
     recipient=None,
 ) -> Notification:
     """An SMS that goes out on commit. With `event`, at most one per event, purpose and number
-    (idempotent): an event that tells several people (a standby, a stand-down) tells each once."""
+    (idempotent): an event that tells several people (a standby, a stand-down) tells each once.
+    A `body` from `texts` is read here in the recipient's language (`language_for`)."""
+    body = texts.worded_in(language_for(recipient=recipient, mission=mission, to_number=to_number), body)
     fields = {"mission": mission, "recipient": recipient, "channel": Channel.SMS, "body": body}
     if event is None:
         notification, created = Notification.objects.create(purpose=purpose, to_number=to_number, **fields), True
@@ -124,8 +159,9 @@ def retry_delay_s(retries_so_far: int) -> float:
     return min(settings.TWILIO_RETRY_MAX_S, settings.TWILIO_RETRY_BASE_S * 2**retries_so_far)
 
 
-def _claim(notification_id: int):
-    """Lock, check and claim the message; returns (notification, backend) or None when not to send."""
+def _claim(notification_id: int, *, body: str | None = None):
+    """Lock, check and claim the message (with `body`: worded anew for its reader); returns
+    (notification, backend) or None when not to send."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status != PENDING:
@@ -140,6 +176,8 @@ def _claim(notification_id: int):
             return None
         backend = get_backend()
         notification.backend = backend.name
+        if body:
+            notification.body = body
         notification.error_reason = ""  # this attempt's outcome is not known yet
         move_status(notification, CLAIMED)
         notification.save()
@@ -164,7 +202,7 @@ def _send(notification: Notification, backend) -> SendResult:
 
 def deliver(*, notification_id: int) -> None:
     """Send one pending message through the configured backend; see the module docstring."""
-    claimed = _claim(notification_id)
+    claimed = _claim(notification_id, body=_page_worded_for_recipient(notification_id))
     if claimed is None:
         return
     notification, backend = claimed

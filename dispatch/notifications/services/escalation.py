@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from dispatch import scheduling
 from dispatch.models import EventSource, Mission, TeamRole
-from dispatch.notifications import errors, selectors
+from dispatch.notifications import errors, selectors, texts
 from dispatch.notifications.models import (
     ERROR,
     Alert,
@@ -222,7 +222,9 @@ def _mark_uncovered(*, mission: Mission, alert: Alert, step: int, busy: list[dic
     stop_escalation(alert)
     alert.run_count += 1
     alert.current_run = alert.run_count
-    body = f"UNCOVERED {mission.code}: no {TeamRole(alert.team_role).label} accepted. Page someone by phone."
+    body = texts.drill_marked(
+        mission, f"UNCOVERED {mission.code}: no {TeamRole(alert.team_role).label} accepted. Page someone by phone."
+    )
     ids = []
     for coordinator in selectors.coordinators():
         number = selectors.phone_of(coordinator)
@@ -259,11 +261,11 @@ def stand_down_others(*, mission: Mission, alert: Alert) -> list[int]:
         .select_related("member", "member__profile")
     )
     covered_by = display_name(alert.accepted_by) if alert.accepted_by else _("a colleague")
-    body = _("%(code)s: the %(role)s role is covered by %(name)s. You can stand down. Thank you.") % {
-        "code": mission.code,
-        "role": TeamRole(alert.team_role).label,
-        "name": covered_by,
-    }
+    body = texts.drill_marked(
+        mission,
+        _("%(code)s: the %(role)s role is covered by %(name)s. You can stand down. Thank you.")
+        % {"code": mission.code, "role": TeamRole(alert.team_role).label, "name": covered_by},
+    )
     people = [r.member for r in waiting if not selectors.channels_for(r.member)["sms"]]
     if not people:
         return []

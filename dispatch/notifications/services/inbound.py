@@ -2,6 +2,8 @@
 
 Returns the text to answer with (None: answer nothing). Unknown senders and noise get a
 helpful answer, at most SMS_REPLY_LIMIT times per window per number; nothing changes.
+Answers are in the member's language (Slovene to an unknown number); DA/NE, 1/2 and YES/NO
+are understood whatever the language.
 """
 
 import logging
@@ -10,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dispatch.errors import Conflict, NotVisible
 from dispatch.models import TeamRole
@@ -26,13 +28,8 @@ STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT
 START_WORDS = frozenset({"START", "UNSTOP"})
 NOISY = ("unknown_sender", "unparseable", "no_alert", "named_closed")
 
-HELP = "ECMO Dispatch: reply 1 (DA/YES) to accept or 2 (NE/NO) to decline your newest page; add the mission code to answer another."  # noqa: E501
-NO_ALERT = "ECMO Dispatch: you have no open page."
-NAMED_CLOSED = "ECMO Dispatch: {code} has no open page for you (it is closed or already answered). Nothing was changed."
-NAMED_UNKNOWN = "ECMO Dispatch: you have no page for {code}. Nothing was changed; check the code."
 # A mission code as the page spells it: ECMO-2026-0004 (any case).
 MISSION_CODE = re.compile(r"\b[A-Z]{2,10}-[A-Z0-9]{2,10}-[0-9]{1,6}\b")
-UNKNOWN = "ECMO Dispatch: this number is not registered for team paging. Please call the ECMO centre."
 
 
 def _first_word(body: str) -> str:
@@ -89,20 +86,25 @@ def _set_opt_out(member, opted_out: bool) -> None:
 
 def handle_inbound_sms(*, from_number: str, body: str, sid: str = "") -> str | None:
     member = selectors.member_for_number(from_number)
+    with translation.override(texts.language_of(member)):
+        return _handle(member, from_number=from_number, body=body, sid=sid)
+
+
+def _handle(member, *, from_number: str, body: str, sid: str) -> str | None:
     word = _first_word(body)
     if member is None:
         noisy = _rate_limited(from_number)
-        return _log(from_number, body, sid, None, "unknown_sender", None if noisy else UNKNOWN)
+        return _log(from_number, body, sid, None, "unknown_sender", None if noisy else texts.reply_unknown_sender())
     if word in STOP_WORDS:
         _set_opt_out(member, True)
         # Twilio answers STOP itself; our answer would be blocked anyway.
         return _log(from_number, body, sid, member, "stop", None)
     if word in START_WORDS:
         _set_opt_out(member, False)
-        return _log(from_number, body, sid, member, "start", "ECMO Dispatch: you will get pages by SMS again.")
+        return _log(from_number, body, sid, member, "start", texts.reply_sms_again())
     if word not in ACCEPT_WORDS and word not in DECLINE_WORDS:
         noisy = _rate_limited(from_number)
-        return _log(from_number, body, sid, member, "unparseable", None if noisy else HELP)
+        return _log(from_number, body, sid, member, "unparseable", None if noisy else texts.reply_help())
 
     alerts = list(selectors.alerts_for_member(member=member))
     code = _named_code(body)
@@ -111,7 +113,7 @@ def handle_inbound_sms(*, from_number: str, body: str, sid: str = "") -> str | N
         # A code spelt loosely: it names the open page whose mission number it ends with, or nothing.
         named = [a for a in alerts if _number_of(a.mission.code) == number]
         if len(named) != 1:
-            answer = None if _rate_limited(from_number) else NAMED_UNKNOWN.format(code=body.strip()[:40])
+            answer = None if _rate_limited(from_number) else texts.reply_named_unknown(body.strip()[:40])
             return _log(from_number, body, sid, member, "named_closed", answer)
         alerts = named
     if code is not None:
@@ -119,24 +121,24 @@ def handle_inbound_sms(*, from_number: str, body: str, sid: str = "") -> str | N
         named = [a for a in alerts if a.mission.code.upper() == code]
         if not named:
             was_paged = selectors.alerts_for_member(member=member, open_only=False).filter(mission__code__iexact=code)
-            template = NAMED_CLOSED if was_paged.exists() else NAMED_UNKNOWN
-            answer = None if _rate_limited(from_number) else template.format(code=code)
+            template = texts.reply_named_closed if was_paged.exists() else texts.reply_named_unknown
+            answer = None if _rate_limited(from_number) else template(code)
             return _log(from_number, body, sid, member, "named_closed", answer)
         alerts = named
     alert = (alerts or [None])[0]
     if alert is None:
         noisy = _rate_limited(from_number)
-        return _log(from_number, body, sid, member, "no_alert", None if noisy else NO_ALERT)
+        return _log(from_number, body, sid, member, "no_alert", None if noisy else texts.reply_no_page())
     code, role = alert.mission.code, TeamRole(alert.team_role).label
     try:
         if word in ACCEPT_WORDS:
             accept_alert(alert_id=alert.pk, member=member, via="sms")
-            answer = f"Confirmed: you are the {role} for {code}. Details: {texts.team_page_url()}"
+            answer = texts.reply_accepted(code=code, role=role)
             outcome = "accepted"
         else:
             decline_alert(alert_id=alert.pk, member=member, via="sms")
-            answer = f"Noted: you declined {code} ({role}). We are paging the next person."
+            answer = texts.reply_declined(code=code, role=role)
             outcome = "declined"
     except (Conflict, NotVisible) as exc:
-        answer, outcome = f"{code} {role}: {exc.message} Thank you.", "conflict"
+        answer, outcome = texts.reply_not_done(code=code, role=role, why=exc.message), "conflict"
     return _log(from_number, body, sid, member, outcome, answer)

@@ -1,4 +1,8 @@
-"""Writing the on-call roster (coordinators only), and warning coordinators of gaps in it."""
+"""Writing the on-call roster (coordinators only), and warning coordinators of gaps in it.
+
+The on-call lookup (`selectors.on_call`) reads `Shift.member`: an approved swap
+(`dispatch.roster`) changes that field, so the next page goes to whoever holds the shift now.
+"""
 
 import logging
 from datetime import datetime, timedelta
@@ -14,6 +18,7 @@ from dispatch.models import TeamRole
 from dispatch.notifications import selectors
 from dispatch.notifications.models import Heartbeat, Purpose, Shift, Tier
 from dispatch.notifications.services.delivery import queue_message
+from dispatch.roles import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +26,40 @@ logger = logging.getLogger(__name__)
 RENOTIFY_AFTER = timedelta(hours=6)
 
 
-def _check(*, actor, member, team_role: str, tier: str, starts_at: datetime, ends_at: datetime) -> None:
+def _when(value: datetime) -> str:
+    return f"{timezone.localtime(value):%d.%m. %H:%M}"
+
+
+def overlap_errors(
+    *, member, team_role: str, tier: str, starts_at: datetime, ends_at: datetime, exclude: tuple[int, ...] = ()
+) -> dict[str, list[str]]:
+    """A person is on call once at a time, and a role's primary (or backup) slot holds one person
+    at a time: the shifts this one would overlap, per field. Back-to-back shifts do not overlap."""
+    errors: dict[str, list[str]] = {}
+    overlapping = (
+        Shift.objects.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exclude(pk__in=exclude)
+        .select_related("member")
+        .order_by("starts_at")
+    )
+    mine = overlapping.filter(member=member).first()
+    if mine is not None:
+        errors["member"] = [
+            _("%(name)s is already on call then (%(start)s–%(end)s).")
+            % {"name": display_name(member), "start": _when(mine.starts_at), "end": _when(mine.ends_at)}
+        ]
+    taken = overlapping.filter(team_role=team_role, tier=tier).exclude(member=member).first()
+    if taken is not None:
+        errors["starts_at"] = [
+            _("%(name)s already holds this slot then (%(start)s–%(end)s).")
+            % {"name": display_name(taken.member), "start": _when(taken.starts_at), "end": _when(taken.ends_at)}
+        ]
+    return errors
+
+
+def _check(
+    *, actor, member, team_role: str, tier: str, starts_at: datetime, ends_at: datetime, shift_id: int | None = None
+) -> None:
     if not roles.is_coordinator(actor):
         raise NotAllowed(_("Only coordinators can edit the on-call roster."))
     errors: dict[str, list[str]] = {}
@@ -32,6 +70,15 @@ def _check(*, actor, member, team_role: str, tier: str, starts_at: datetime, end
         errors["member"] = [_("This person is not a team member with that role.")]
     if tier not in Tier.values:
         errors["tier"] = [_("Unknown tier.")]
+    if not errors:
+        errors = overlap_errors(
+            member=member,
+            team_role=team_role,
+            tier=tier,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            exclude=(shift_id,) if shift_id else (),
+        )
     if errors:
         raise ValidationFailed(errors)
 
@@ -62,7 +109,7 @@ def update_shift(*, actor, shift_id: int, **changes) -> Shift:
         "starts_at": changes.get("starts_at", shift.starts_at),
         "ends_at": changes.get("ends_at", shift.ends_at),
     }
-    _check(actor=actor, member=member, **fields)
+    _check(actor=actor, member=member, shift_id=shift.pk, **fields)
     shift.member = member
     for name, value in fields.items():
         setattr(shift, name, value)

@@ -8,17 +8,25 @@
     return el ? JSON.parse(el.textContent) : {};
   }
 
-  /* The indicator's words, translated by the page (pages._live_config "connection"), else English. */
-  const WORDS = Object.assign({
-    connecting: "Connecting…", reconnecting: "Reconnecting…", live: "Live", loggedOut: "Logged out",
-    noAccess: "No access", offlineRetry: "Offline — retry in {s} s", reconnectRetry: "Reconnecting — retry in {s} s",
-  }, config().connection || {});
+  /* Django's JavaScript catalogue (base.html loads it before the page scripts). */
+  const g = (text) => (typeof window.gettext === "function" ? window.gettext(text) : text);
 
+  /* The indicator's words, translated by the page (pages._live_config "connection"), else here. */
+  const WORDS = Object.assign({
+    connecting: g("Connecting…"), reconnecting: g("Reconnecting…"), live: g("Live"), loggedOut: g("Logged out"),
+    noAccess: g("No access"), offlineRetry: g("Offline — retry in {s} s"), reconnectRetry: g("Reconnecting — retry in {s} s"),
+  }, config().connection || {});
+  WORDS.offline = g("Offline: no network");
+  WORDS.quiet = g("No news from the server — checking…");
+
+  /* The connection pill says only what is true now; pages hear every change ("ecmo:connection"). */
   function indicator(state, text) {
     const el = document.getElementById("connection");
-    if (!el) return;
-    el.dataset.state = state;
-    el.querySelector(".conn-text").textContent = text;
+    if (el) {
+      el.dataset.state = state;
+      el.querySelector(".conn-text").textContent = text;
+    }
+    document.dispatchEvent(new CustomEvent("ecmo:connection", { detail: { state: state, text: text } }));
   }
 
   let serverOffsetMs = 0;
@@ -70,13 +78,18 @@
     const initialMs = cfg.reconnectInitialMs || 1000;
     const maxMs = cfg.reconnectMaxMs || 30000;
     const staleMs = cfg.staleMs || 60000;
+    // "Live" only while the socket is open and the server spoke recently (heartbeats come every
+    // REALTIME_CATCH_UP_SECONDS); after half the stale limit of silence the pill says so.
+    const quietMs = cfg.quietMs || Math.round(staleMs / 2);
     let ws = null, attempt = 0, timer = null, after = opts.after ?? null, resuming = false, lastHeard = Date.now();
+    let closed = false;
     const seen = new Set();
 
     function connect() {
       clearTimeout(timer);
       timer = null;
-      indicator(attempt ? "reconnecting" : "connecting", attempt ? WORDS.reconnecting : WORDS.connecting);
+      if (navigator.onLine === false) indicator("offline", WORDS.offline);
+      else indicator(attempt ? "reconnecting" : "connecting", attempt ? WORDS.reconnecting : WORDS.connecting);
       ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + opts.path);
       ws.onopen = () => {
         attempt = 0;
@@ -114,6 +127,7 @@
       ws.onclose = (e) => {
         ws = null;
         resuming = false;
+        if (closed) return;
         if (e.code === 4401) {
           indicator("denied", WORDS.loggedOut);
           location.href = "/login/?next=" + encodeURIComponent(location.pathname);
@@ -135,12 +149,43 @@
       timer = setTimeout(connect, delay);
     }
 
-    window.addEventListener("online", () => { if (!ws) { attempt = 0; connect(); } });
-    // A socket that went silent (no heartbeat) is dead even if the browser has not noticed.
-    setInterval(() => { if (ws && ws.readyState === 1 && Date.now() - lastHeard > staleMs) ws.close(); }, 5000);
+    /* Give up on the socket at once (a dead network may never finish the closing handshake). */
+    function drop() {
+      const old = ws;
+      ws = null;
+      resuming = false;
+      if (old) { old.onclose = null; old.onmessage = null; old.onopen = null; old.close(); }
+      if (!closed) schedule();
+    }
+
+    function online() { if (!ws && !closed) { attempt = 0; connect(); } }
+    // The network is gone: an open socket may not notice for minutes, so stop trusting it now.
+    function offline() { if (!closed) drop(); }
+    /* Every second: a socket that went silent is first "quiet", then dead even if the browser has
+       not noticed; without network it is never "live". */
+    function check() {
+      if (!ws || ws.readyState !== 1) return;
+      const silent = Date.now() - lastHeard;
+      if (navigator.onLine === false || silent > staleMs) drop();
+      else if (silent > quietMs) indicator("reconnecting", WORDS.quiet);
+      else if (document.getElementById("connection")?.dataset.state !== "live") indicator("live", WORDS.live);
+    }
+    window.addEventListener("online", online);
+    window.addEventListener("offline", offline);
+    const checker = setInterval(check, 1000);
     connect();
-    return { position: () => after, close: () => { if (ws) { ws.onclose = null; ws.close(); } clearTimeout(timer); } };
+    return {
+      position: () => after,
+      close: () => {
+        closed = true;
+        window.removeEventListener("online", online);
+        window.removeEventListener("offline", offline);
+        clearInterval(checker);
+        clearTimeout(timer);
+        if (ws) { ws.onclose = null; ws.close(); ws = null; }
+      },
+    };
   }
 
-  window.EcmoLive = { config, stream, indicator, now, syncClock, csrfToken, newKey, h, duration };
+  window.EcmoLive = { config, stream, indicator, words: WORDS, now, syncClock, csrfToken, newKey, h, duration };
 })();

@@ -18,16 +18,9 @@
     return text;
   }
 
-  function clock(iso) {
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
-  }
-
-  /* The time of day, with the date when it is not today. */
+  /* The time of day in the centre's time zone, with the date when it is not today (one format). */
   function when(iso) {
-    if (!iso) return T.none;
-    const d = new Date(iso), today = new Date(L.now());
-    if (d.toDateString() === today.toDateString()) return clock(iso);
-    return d.toLocaleDateString([], { day: "2-digit", month: "2-digit" }) + " " + clock(iso);
+    return iso ? window.EcmoClock.time(iso) : T.none;
   }
 
   /* A recorded value in words: a time, or a code's label. */
@@ -46,7 +39,7 @@
   function showFacts(m) {
     const facts = {
       patient_reference: m.patient_reference,
-      outcome: m.outcome_label,
+      outcome: m.outcome && valueText("outcome", m.outcome),
       support_mode: m.support_mode && valueText("support_mode", m.support_mode),
       outbound_transport_mode: m.outbound_transport_mode && valueText("outbound_transport_mode", m.outbound_transport_mode),
       return_transport_mode: m.return_transport_mode && valueText("return_transport_mode", m.return_transport_mode),
@@ -64,26 +57,68 @@
     document.getElementById("mission").dataset.kind = m.kind;
   }
 
+  // Each paging state has its own sign, so accepted and declined differ without colour.
+  const STATE_ICONS = { accepted: "✓", covered_by_phone: "☎", paging: "…", declined: "✗", uncovered: "⚠", not_paged: "○" };
+
+  /* One row per required role, kept across updates: its paging controls (mission_actions.js)
+     live in `.role-controls` and keep what the coordinator is typing while the state changes. */
   function showCoverage(m) {
     const list = document.getElementById("coverage");
     const team = new Map((m.team || []).map((a) => [a.team_role, a.member]));
-    list.replaceChildren(...m.required_roles.map((role) => {
+    const rows = m.required_roles.map((role) => {
       const c = (m.coverage || {})[role] || { state: "not_paged", member: null };
       const who = c.member || team.get(role);
       const busy = (c.busy || []).map((b) => h("li", { class: "busy" }, b.member, ": ", t("busyOn", { code: b.mission_code })));
-      return h("li", { class: "role state-" + c.state, "data-role": role, "data-state": c.state },
+      let row = list.querySelector(`:scope > li[data-role="${role}"]`);
+      if (!row) {
+        row = h("li", { "data-role": role }, h("div", { class: "role-state" }), h("div", { class: "role-controls" }));
+      }
+      row.className = "role state-" + c.state;
+      row.dataset.state = c.state;
+      row.querySelector(".role-state").replaceChildren(...[
+        h("span", { class: "state-icon", "aria-hidden": "true" }, STATE_ICONS[c.state] || "•"), " ",
         h("strong", {}, (cfg.roleLabels || {})[role] || role), ": ",
-        who ? who + " · " : "", (cfg.coverageStateLabels || {})[c.state] || c.state,
-        busy.length ? h("ul", { class: "busy-list" }, ...busy) : null);
-    }));
+        who ? h("span", { class: "who" }, who) : null, who ? " · " : null,
+        h("span", { class: "state-label" }, (cfg.coverageStateLabels || {})[c.state] || c.state),
+        busy.length ? h("ul", { class: "busy-list" }, ...busy) : null].filter((c) => c !== null));
+      return row;
+    });
+    list.replaceChildren(...rows);
   }
+
+  /* How long the mission has been in this phase, and by how much it is late. */
+  function showElapsed() {
+    const el = document.getElementById("mission-elapsed");
+    if (!mission || (cfg.closed || []).includes(mission.status)) { el.textContent = ""; el.dataset.overdue = "false"; return; }
+    const spent = L.now() - Date.parse(mission.status_changed_at);
+    const limit = (cfg.expectedMinutes || {})[mission.status];
+    const late = limit ? spent - limit * 60000 : -1;
+    el.dataset.overdue = late > 0 ? "true" : "false";
+    el.replaceChildren(t("elapsed", { duration: window.EcmoClock.duration(spent) }));
+    if (late > 0) el.append(" · ", h("strong", { class: "overdue-by" }, t("overdueFor", { duration: window.EcmoClock.duration(late), limit })));
+  }
+
+  /* Scores and what is missing, inline (the referrals app's renderer), current after every change. */
+  const assessmentBody = document.getElementById("assessment-body");
+  const fieldNames = assessmentBody ? JSON.parse(document.getElementById("referral-labels").textContent) : {};
+  function showAssessment(a) {
+    if (assessmentBody && a && window.ReferralAssessment) window.ReferralAssessment.render(assessmentBody, a, fieldNames);
+  }
+  async function reloadAssessment() {
+    if (!assessmentBody || !cfg.referralUrl) return;
+    const answer = await request("GET", cfg.referralUrl).catch(() => null);
+    if (answer && answer.ok) showAssessment(answer.data.assessment);
+  }
+  if (assessmentBody) showAssessment(JSON.parse(document.getElementById("referral-assessment").textContent));
 
   // The column names, for the phone where each row is shown as a short list.
   const adverseColumns = [...document.querySelectorAll("#adverse-list thead th")].map((th) => th.textContent);
 
   function showAdverse(m) {
     const rows = (m.adverse_events || []).map((a) => h("tr", { "data-adverse-id": a.id, class: "severity-" + a.severity },
-      ...[when(a.occurred_at), statusLabel(a.phase), a.category_label, a.code_label, a.severity_label, a.note, a.reported_by]
+      ...[when(a.occurred_at), statusLabel(a.phase), (cfg.adverseCategoryLabels || {})[a.category] || a.category_label,
+        ((cfg.adverseCodes || {})[a.category] || {})[a.code] || a.code_label, (cfg.severityLabels || {})[a.severity] || a.severity_label,
+        a.note, a.reported_by]
         .map((text, i) => h("td", { "data-label": adverseColumns[i], class: i === 4 ? "severity" : null }, text))));
     document.querySelector("#adverse-list tbody").replaceChildren(...rows);
     document.getElementById("adverse-list").hidden = rows.length === 0;
@@ -94,10 +129,11 @@
   function apply(m) {
     if (!m) return;
     mission = m;
-    status.textContent = m.status_label;
+    status.textContent = statusLabel(m.status) || m.status_label;
     status.dataset.status = m.status;
     since.setAttribute("datetime", m.status_changed_at);
     since.textContent = when(m.status_changed_at);
+    showElapsed();
     showFacts(m);
     showCoverage(m);
     showAdverse(m);
@@ -179,10 +215,12 @@
     onEvent(msg) {
       apply(msg.mission);
       addEvent(msg);
+      if (String(msg.kind).startsWith("referral.")) reloadAssessment();
     },
   });
-  // Times shown as "today" become dated after midnight; the facts carry no timer otherwise.
+  // Times shown as "today" become dated after midnight; the elapsed time counts on.
   setInterval(() => { if (mission) since.textContent = when(mission.status_changed_at); }, 60000);
+  setInterval(showElapsed, 15000);
 
   window.EcmoMission = {
     current: () => mission,

@@ -109,11 +109,24 @@
       return (cfg.actionLabels || {})[to] || M.statusLabel(to);
     }
 
+    /* The step a coordinator most likely takes next: the team's next phase, activation of a
+       referral, the hand-over of a conventional transfer. It is drawn first and filled. */
+    function primaryStep(m) {
+      const step = ((cfg.nextPhase || {})[m.kind] || {})[m.status];
+      if (step) return step.to;
+      if (m.status === "requested" || m.status === "under_review") return "team_activated";
+      if (m.status === "conventional_transfer") return "arrived";
+      if (m.status === "team_activated") return "team_ready";
+      return null;
+    }
+
     function renderButtons(m) {
       panel.dataset.status = m.status;
-      const allowed = [...(m.allowed_transitions || [])].sort((a, b) => order(a) - order(b));
+      const primary = primaryStep(m);
+      const rank = (to) => (to === primary ? 0 : destructive.has(to) ? 2 : 1);
+      const allowed = [...(m.allowed_transitions || [])].sort((a, b) => (rank(a) - rank(b)) || (order(a) - order(b)));
       buttons.replaceChildren(...allowed.map((to) => L.h("button", {
-        type: "button", class: "action" + (destructive.has(to) ? " danger" : ""), "data-to": to,
+        type: "button", class: "action" + (destructive.has(to) ? " danger" : to === primary ? " primary" : ""), "data-to": to,
         "aria-expanded": pending && pending.to === to ? "true" : "false",
       }, actionLabel(m, to))));
       if (!allowed.length) buttons.replaceChildren(L.h("p", { class: "muted" }, t("noActions")));
@@ -260,6 +273,71 @@
 
     M.onChange(renderButtons);
     renderButtons(M.current());
+  }
+
+  /* --- paging: page again, page a named person, covered by phone (per role) ------------------ */
+
+  const coverage = document.getElementById("coverage");
+  if (panel && coverage) {
+    const OPEN = new Set(["paging", "declined", "uncovered"]);
+
+    function roleLabel(role) { return (cfg.roleLabels || {})[role] || role; }
+
+    function controls(role) {
+      const h = L.h;
+      const people = (cfg.teamMembers || {})[role] || [];
+      const options = (first) => [h("option", { value: "" }, first), ...people.map((p) => h("option", { value: p.id }, p.name))];
+      const result = h("p", { class: "result", role: "status" });
+      const box = h("div", { class: "paging-controls", role: "group", "aria-label": t("pagingControls", { role: roleLabel(role) }) },
+        h("button", { type: "button", class: "repage", "data-action": "repage" }, t("repage")),
+        h("details", {},
+          h("summary", {}, `${t("pagePerson")} / ${t("coverByPhone")}`),
+          h("label", {}, t("personFor", { role: roleLabel(role) }), h("select", { name: "member" }, ...options(t("choosePerson")))),
+          h("button", { type: "button", class: "page-person", "data-action": "page" }, t("pagePerson")),
+          h("label", {}, t("coverNote"), h("input", { type: "text", name: "note", autocomplete: "off" })),
+          h("button", { type: "button", class: "cover", "data-action": "cover" }, t("coverByPhone"))),
+        result);
+      box.addEventListener("click", async (ev) => {
+        const button = ev.target.closest("button[data-action]");
+        if (!button) return;
+        const action = button.dataset.action;
+        const member = box.querySelector("select[name=member]").value;
+        const note = box.querySelector("input[name=note]").value.trim();
+        if (action === "page" && !member) { say(result, t("choosePersonFirst"), true); return; }
+        const body = action === "page" ? { member_id: Number(member) }
+          : action === "cover" ? { member_id: member ? Number(member) : null, note } : {};
+        button.disabled = true;
+        const answer = await send("POST", `${base}alerts/${role}/${action}/`, body, L.newKey(), result);
+        button.disabled = false;
+        if (!answer) return;
+        if (answer.ok) {
+          const name = (people.find((p) => String(p.id) === member) || {}).name || "";
+          say(result, t(action === "repage" ? "repaged" : action === "page" ? "paged" : "covered", { role: roleLabel(role), name }));
+          M.reload().catch(() => {});
+        } else {
+          const data = answer.data || {};
+          const detail = data.detail || (data.member_id ? [].concat(data.member_id).join(" ") : "");
+          say(result, detail || t("error", { status: answer.status }), true);
+        }
+      });
+      return box;
+    }
+
+    const showControls = (m) => {
+      for (const row of coverage.querySelectorAll(":scope > li[data-role]")) {
+        const slot = row.querySelector(".role-controls");
+        if (!slot) continue;
+        if (!slot.firstChild) slot.append(controls(row.dataset.role));
+        const open = OPEN.has(row.dataset.state) && !(cfg.closed || []).includes(m.status);
+        const box = slot.firstChild;
+        box.querySelector(".repage").hidden = m.status !== "team_activated";
+        for (const el of box.querySelectorAll("details")) el.hidden = !open;
+        // The last answer stays readable after the role is covered; the buttons go.
+        box.querySelector(".repage").hidden ||= !open;
+      }
+    };
+    M.onChange(showControls);
+    showControls(M.current());
   }
 
   /* --- undo -------------------------------------------------------------------------------- */

@@ -13,13 +13,17 @@
   const WATCH = "ecmo.watch." + cfg.userId;            // missions this member is on or paged for: {id: code}
   const STAND_DOWN = "ecmo.standdown." + cfg.userId;   // the stand-down screen, until dismissed
   const LAST_TAP = "ecmo.lasttap." + cfg.userId;       // the member's own last phase tap, for Undo
+  const DECLINED = "ecmo.declined." + cfg.userId;      // alerts this member said no to: {alertId: true}
   const STAND_DOWN_STATUSES = ["cancelled", "aborted", "declined"];
   // A second tap this soon after a phase tap is the same finger bouncing, not the next phase.
   const TAP_GUARD_MS = 1500;
   const FRESH_TAP_MS = 5000;                              // sent this soon after the tap: no time of its own
   const textEl = document.getElementById("team-text");
 
-  let mission = null, alerts = [], live = null, liveFor = null, flushing = false, inFlight = null;
+  // liveFor starts undefined, so the first look at "no mission" also sets the connection pill.
+  let mission = null, alerts = [], live = null, liveFor, flushing = false, inFlight = null;
+  let visible = {};          // mission id -> summary, for every active mission this member may see (paged too)
+  let pollOk = null;         // did the last read of the server succeed? (the pill, when no stream is open)
   let panel = null;          // null | {type: "without-ecmo"} | {type: "undo"} | {type: "problem"} | {type: "severity", category, code}
   let guardUntil = 0;
   const chosenMode = {};     // mission id -> support mode picked for flow established
@@ -40,7 +44,7 @@
       set(value) { if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, JSON.stringify(value)); },
     };
   }
-  const watched = store(WATCH), standDown = store(STAND_DOWN), lastTap = store(LAST_TAP);
+  const watched = store(WATCH), standDown = store(STAND_DOWN), lastTap = store(LAST_TAP), declined = store(DECLINED);
 
   const outbox = {
     load() { try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; } },
@@ -174,6 +178,112 @@
     }
   }
 
+  function text(tag, attrs, value) { return h(tag, attrs || {}, value); }
+
+  function number(value) {
+    return new Intl.NumberFormat(document.documentElement.lang || "sl", { maximumFractionDigits: 1 }).format(value);
+  }
+
+  /* "45 years · Male · 80 kg": what the team needs to choose cannulas and doses on the way. */
+  function patientLine(m) {
+    const sex = (cfg.sexLabels || {})[m.patient_sex] || m.patient_sex || "";
+    return t("patient-value", { age: m.patient_age ?? "?", sex: sex, weight: m.patient_weight_kg ? number(m.patient_weight_kg) : "?" });
+  }
+
+  /* Role coverage as words and a sign (never colour alone): who is coming, who is still missing. */
+  const COVERAGE_SIGNS = { accepted: "✓", covered_by_phone: "☎", declined: "✗", uncovered: "⚠", paging: "…", not_paged: "○" };
+  function teamList(m, myRole) {
+    const coverage = m.coverage || {};
+    const roles = [...(m.required_roles || [])];
+    for (const member of m.team || []) if (!roles.includes(member.team_role)) roles.push(member.team_role);
+    const missing = [];
+    const rows = roles.map((role) => {
+      const assigned = (m.team || []).find((x) => x.team_role === role);
+      const entry = coverage[role] || { state: assigned ? "accepted" : "not_paged", member: null };
+      const state = assigned && entry.state !== "covered_by_phone" ? "accepted" : entry.state;
+      const name = (assigned && assigned.member) || entry.member;
+      const mine = (assigned && assigned.member_id === cfg.userId) || (!assigned && role === myRole);
+      const roleLabel = (cfg.roleLabels || {})[role] || role;
+      if (!["accepted", "covered_by_phone"].includes(state)) missing.push(roleLabel);
+      return h("li", { class: "member state-" + state, "data-role": role, "data-state": state },
+        h("span", { class: "sign", "aria-hidden": "true" }, COVERAGE_SIGNS[state] || "•"),
+        h("span", { class: "who" }, h("strong", {}, roleLabel), ": ", name || t("nobody"), mine ? " (" + t("you") + ")" : ""),
+        h("span", { class: "state" }, (cfg.coverageStateLabels || {})[state] || state));
+    });
+    return h("section", { class: "team-list", "aria-label": t("team") },
+      h("h2", {}, t("team")),
+      h("p", { class: missing.length ? "missing" : "all-in" }, missing.length ? t("missing", { roles: missing.join(", ") }) : t("all-in")),
+      h("ul", {}, ...rows));
+  }
+
+  function callLinks(m) {
+    const links = [];
+    if (cfg.centrePhone) links.push(h("a", { class: "call", href: "tel:" + cfg.centrePhone, "data-call": "centre" }, "☎ ", t("call-centre")));
+    if (m && m.callback_phone) {
+      links.push(h("a", { class: "call", href: "tel:" + m.callback_phone, "data-call": "referrer" },
+        "☎ ", t("call-icu", { name: m.referring_physician || m.referring_hospital.name })));
+    }
+    return links.length ? h("div", { class: "calls" }, ...links) : null;
+  }
+
+  function preparationLine(m) {
+    const p = m.preparation;
+    if (!p || !p.total) return null;
+    return h("p", { class: "preparation", "data-done": p.done, "data-total": p.total },
+      h("progress", { max: p.total, value: p.done, "aria-hidden": "true" }),
+      " ", t("preparation", { done: p.done, total: p.total }),
+      p.url ? h("span", {}, " · ", h("a", { href: p.url }, t("preparation-open"))) : null);
+  }
+
+  /* The facts a paged or travelling member needs, the same on the alert and on the mission card. */
+  function facts(m, opts) {
+    const rows = [];
+    const meet = opts.meeting && cfg.meetingPoint;
+    if (opts.full) {
+      rows.push([t("hospital"), m.referring_hospital.name]);
+      rows.push([t("kind"), m.kind_label || ""]);
+      rows.push([t("support"), m.support_label || (cfg.supportLabels || {})[m.support] || m.support]);
+      rows.push([t("patient"), patientLine(m)]);
+    }
+    if (meet) rows.push([t("meeting"), cfg.meetingPoint]);
+    return [
+      rows.length ? h("dl", { class: "facts-list" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null,
+      preparationLine(m),
+      teamList(m, opts.role),
+      callLinks(m),
+    ];
+  }
+
+  function alertState(a) {
+    const pending = outbox.load().find((i) => i.alertId === a.id);
+    if (pending) return pending.action === "decline" ? "declining" : "accepting";
+    return (declined.get() || {})[a.id] ? "declined" : "open";
+  }
+
+  /* A page as a card: what, where, who, and the two answers (or what became of the answer). */
+  function alertCard(a) {
+    const m = visible[a.mission_id];
+    const state = alertState(a);
+    const roleLabel = (cfg.roleLabels || {})[a.team_role] || a.team_role;
+    const answers = h("div", { class: "actions" },
+      h("button", { type: "button", class: "big accept", "data-action": "accept", hidden: state !== "open" || null }, t("accept")),
+      h("button", { type: "button", class: "big decline", "data-action": "decline", hidden: state !== "open" || null }, t("decline")));
+    const answer = state === "open" ? null : h("p", { class: "answer answer-" + state, role: "status" }, t(state));
+    const again = state === "declined"
+      ? h("button", { type: "button", class: "medium", "data-action": "accept" }, t("accept-after-all")) : null;
+    const body = m ? facts(m, { full: true, meeting: true, role: a.team_role })
+      : [h("dl", { class: "facts-list" }, h("dt", {}, t("hospital")), h("dd", {}, a.hospital),
+        h("dt", {}, t("support")), h("dd", {}, (cfg.supportLabels || {})[a.support] || String(a.support).toUpperCase()),
+        ...(cfg.meetingPoint ? [h("dt", {}, t("meeting")), h("dd", {}, cfg.meetingPoint)] : [])), callLinks(null)];
+    return h("article", { class: "card alert" + (m && m.is_drill ? " drill" : ""), "data-alert-id": a.id, "data-state": state },
+      m && m.is_drill ? h("p", { class: "drill-band" }, t("drill")) : null,
+      h("p", { class: "kicker" }, t("paged-as", { role: roleLabel }),
+        a.opened_at ? " · " + t("paged-at", { time: window.EcmoClock.time(a.opened_at) }) : ""),
+      h("h1", {}, a.mission_code),
+      answers, answer, again,
+      ...body);
+  }
+
   function renderStandDown() {
     const sd = standDown.get();
     const box = document.getElementById("stand-down");
@@ -183,23 +293,20 @@
     document.getElementById("sd-status").textContent = sd.statusLabel || statusLabel(sd.status) || "";
     document.getElementById("sd-outcome").textContent = sd.outcomeLabel || "";
     document.getElementById("sd-outcome").hidden = !sd.outcomeLabel;
+    const reason = document.getElementById("sd-reason");
+    reason.hidden = !sd.reason;
+    reason.textContent = sd.reason ? t("reason", { reason: sd.reason }) : "";
+    document.getElementById("sd-taken").hidden = sd.status !== "taken";
     // A team that aborted at the bedside still has to come home; everyone else may go back to sleep.
     document.getElementById("sd-ended").hidden = sd.status !== "aborted";
-    document.getElementById("sd-not-needed").hidden = sd.status === "aborted";
+    document.getElementById("sd-not-needed").hidden = sd.status === "aborted" || sd.status === "taken";
     return true;
   }
 
   function render() {
     const alertBox = document.getElementById("alerts");
-    const pendingAlertKeys = new Set(outbox.load().filter((i) => i.alertId).map((i) => i.alertId));
-    alertBox.replaceChildren(...alerts.filter((a) => !pendingAlertKeys.has(a.id)).map((a) =>
-      h("article", { class: "card alert", "data-alert-id": a.id },
-        h("h1", {}, a.mission_code, " · ", (cfg.roleLabels || {})[a.team_role] || a.team_role),
-        h("p", {}, a.hospital, " · ", String(a.support).toUpperCase()),
-        a.message ? h("p", { class: "note" }, a.message) : null,
-        h("div", { class: "actions" },
-          h("button", { type: "button", class: "big accept", "data-action": "accept" }, t("accept")),
-          h("button", { type: "button", class: "big decline", "data-action": "decline" }, t("decline"))))));
+    // A page for the mission the member is already on is answered: the mission card says the rest.
+    alertBox.replaceChildren(...alerts.filter((a) => !(mission && a.mission_id === mission.id)).map(alertCard));
 
     const standingDown = renderStandDown();
     const box = document.getElementById("my-mission");
@@ -209,7 +316,13 @@
     if (mission) {
       document.getElementById("mm-code").textContent = mission.code;
       document.getElementById("mm-where").textContent = mission.referring_hospital.name + " → " + mission.receiving_centre.name;
-      document.getElementById("mm-kind").textContent = mission.kind_label || "";
+      document.getElementById("mm-kind").textContent =
+        [mission.kind_label, mission.support_label].filter(Boolean).join(" · ");
+      document.getElementById("mm-patient").textContent = t("patient") + ": " + patientLine(mission);
+      document.getElementById("mm-drill").hidden = !mission.is_drill;
+      box.classList.toggle("drill", !!mission.is_drill);
+      const before = ["team_activated", "team_ready"].includes(status);
+      document.getElementById("mm-facts").replaceChildren(...facts(mission, { full: false, meeting: before }).filter(Boolean));
       box.dataset.kind = mission.kind || "primary";
       const statusEl = document.getElementById("mm-status");
       statusEl.textContent = statusLabel(status);
@@ -233,6 +346,8 @@
     ob.dataset.count = String(pending);
     ob.classList.remove("error");
     ob.textContent = pending === 1 ? t("one-waiting") : t("many-waiting", { n: pending });
+    const onMission = !!mission && !(cfg.closed || cfg.terminal || []).includes(status);
+    keepAwake(onMission || alerts.some((a) => alertState(a) !== "declined"));
   }
 
   /* Remember the missions this member is on or paged for, so the page can tell them to stand down
@@ -247,18 +362,22 @@
       let found = null;
       try {
         const m = await getJson("/api/v1/missions/" + missionId + "/");
-        found = { status: m.status, statusLabel: m.status_label, outcomeLabel: m.outcome_label || "" };
+        found = { status: m.status, statusLabel: m.status_label, outcomeLabel: m.outcome_label || "", reason: m.close_reason || "" };
       } catch (e) {
         if (e.status !== 404) continue;                     // offline: look again later
         // Paged only, and the page ended: the mission is no longer ours to see; the alert says why.
         try {
           const closed = await getJson("/api/v1/alerts/?open=false");
           const alert = closed.find((a) => a.mission_id === missionId);
-          if (alert && alert.state === "cancelled") found = { status: "cancelled", statusLabel: statusLabel("cancelled"), outcomeLabel: "" };
+          // Called off while paging; or the role was taken by someone else (unless this member said no).
+          if (alert && alert.state === "cancelled") found = { status: "cancelled", statusLabel: t("called-off"), outcomeLabel: "" };
+          else if (alert && alert.state === "accepted" && !(declined.get() || {})[alert.id]) {
+            found = { status: "taken", statusLabel: t("taken"), outcomeLabel: "" };
+          }
         } catch (e2) { continue; }
       }
       delete watching[id];
-      if (found && STAND_DOWN_STATUSES.includes(found.status)) {
+      if (found && (STAND_DOWN_STATUSES.includes(found.status) || found.status === "taken")) {
         standDown.set({ missionId, code, ...found });
         if (lastTap.get() && lastTap.get().missionId === missionId) lastTap.set(null);
       }
@@ -273,27 +392,49 @@
       const missions = await getJson("/api/v1/missions/?active=true");
       if (mine !== epoch) return;                            // a newer read or a tap answer came in meanwhile
       alerts = nextAlerts;
+      visible = Object.fromEntries(missions.map((m) => [m.id, m]));
       mission = missions.find((m) => (m.team || []).some((t) => t.member_id === cfg.userId)) || null;
+      const openIds = new Set(alerts.map((a) => String(a.id)));
+      declined.set(Object.fromEntries(Object.entries(declined.get() || {}).filter(([id]) => openIds.has(id))));
+      pollOk = true;
       if (mission && standDown.get() && standDown.get().missionId === mission.id) standDown.set(null);
       await checkWatched(new Set(missions.map((m) => m.id)), new Set(alerts.map((a) => a.mission_id)));
     } catch (e) {
       if (e.status === 403 || e.status === 401) location.href = "/login/?next=/team/";
       /* offline: keep what we have */
+      if (!e.status || e.status >= 500) pollOk = false;
     }
     render();
     follow();
   }
 
+  /* Without a mission there is no stream: the pill tells whether the last read of the server worked. */
+  function pollIndicator() {
+    if (live) return;
+    if (navigator.onLine === false || pollOk === false) L.indicator("offline", t("offline"));
+    else if (pollOk) L.indicator("online", t("online"));
+    else L.indicator("connecting", t("checking"));
+  }
+
   /* Live updates for the mission the member is on; the page also polls, so this is a bonus. */
   function follow() {
     const id = mission ? mission.id : null;
-    if (id === liveFor) return;
+    if (id === liveFor) { pollIndicator(); return; }
     if (live) live.close();
     live = null;
     liveFor = id;
     if (id !== null) live = L.stream({ path: "/ws/missions/" + id + "/", after: null, onEvent: () => refresh() });
-    else L.indicator(navigator.onLine === false ? "offline" : "live", navigator.onLine === false ? t("offline") : t("online"));
+    pollIndicator();
   }
+
+  /* The banner under the pill, in words a tired reader cannot miss. */
+  document.addEventListener("ecmo:connection", (e) => {
+    const banner = document.getElementById("net-banner");
+    const state = e.detail.state;
+    banner.hidden = state !== "offline" && state !== "reconnecting";
+    banner.dataset.state = state;
+    banner.textContent = state === "offline" ? t("banner-offline") : state === "reconnecting" ? t("banner-reconnecting") : "";
+  });
 
   async function flush() {
     if (flushing) return;
@@ -342,6 +483,13 @@
       if (tap && tap.missionId === item.missionId && tap.to === item.to) lastTap.set({ ...tap, at: Date.now() });
     } else if (item.adverse) {
       say(t("problem-sent", item.adverse));
+    } else if (item.alertId) {
+      const said = { ...(declined.get() || {}) };
+      if (item.action === "decline") said[item.alertId] = true;
+      else delete said[item.alertId];
+      declined.set(said);
+      // Accepted: the page is closed; the mission card takes its place at the next read.
+      if (item.action === "accept") alerts = alerts.filter((a) => a.id !== item.alertId);
     }
   }
 
@@ -443,7 +591,9 @@
   }
 
   function answerAlert(alertId, action) {
-    outbox.push({ key: L.newKey(), alertId: alertId, url: "/api/v1/alerts/" + alertId + "/" + action + "/", body: {} });
+    // One answer at a time per page: a second tap while the first is on its way is the same answer.
+    if (outbox.load().some((i) => i.alertId === alertId)) return;
+    outbox.push({ key: L.newKey(), alertId: alertId, action: action, url: "/api/v1/alerts/" + alertId + "/" + action + "/", body: {} });
     render();
     flush();
   }
@@ -472,9 +622,40 @@
     else if (btn.dataset.panel === "close") { panel = null; render(); }
     else if (btn.id === "sd-dismiss") { standDown.set(null); render(); }
   });
+  /* Keep the screen on while on a mission or paged: a phone that locks mid-phase costs a tap and a
+     PIN with gloves on. Where the Wake Lock API is missing or refused, nothing else changes. */
+  let wakeLock = null, wakeWanted = false, wakeAsking = false;
+  async function keepAwake(want) {
+    wakeWanted = want;
+    const body = document.body;
+    if (!("wakeLock" in navigator)) { body.dataset.wakeLock = "unsupported"; return; }
+    if (!want) {
+      if (wakeLock) { const held = wakeLock; wakeLock = null; held.release().catch(() => {}); }
+      body.dataset.wakeLock = "off";
+      return;
+    }
+    if (wakeLock || wakeAsking || document.visibilityState !== "visible") return;
+    wakeAsking = true;
+    try {
+      wakeLock = await navigator.wakeLock.request("screen");
+      body.dataset.wakeLock = "held";
+      wakeLock.addEventListener("release", () => { wakeLock = null; body.dataset.wakeLock = "released"; });
+      if (!wakeWanted) keepAwake(false);
+    } catch (e) {
+      body.dataset.wakeLock = "refused";
+    } finally {
+      wakeAsking = false;
+    }
+  }
+  // The browser drops the lock whenever the page is hidden; take it again on return.
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") keepAwake(wakeWanted); });
+
   window.addEventListener("online", () => { flush(); refresh(); });
+  window.addEventListener("offline", () => { pollOk = false; pollIndicator(); });
   setInterval(flush, 3000);
-  setInterval(refresh, 10000);
+  // Every 10 s; every 5 s while paged without a mission stream, so a withdrawn page shows soon.
+  let ticks = 0;
+  setInterval(() => { ticks += 1; if (ticks % 2 === 0 || (!live && alerts.length)) refresh(); }, 5000);
   setInterval(() => { if (lastTap.get()) renderUndo(effectiveStatus()); }, 1000);
   render();
   refresh().then(flush);

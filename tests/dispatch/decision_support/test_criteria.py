@@ -4,7 +4,14 @@ import json
 
 import pytest
 
-from dispatch.decision_support import ClinicalInputs, assess, contraindications, eolia_criteria, missing_for_decision
+from dispatch.decision_support import (
+    ClinicalInputs,
+    assess,
+    contraindications,
+    eolia_criteria,
+    fields_for_support,
+    missing_for_decision,
+)
 from dispatch.decision_support.scores import MURRAY_INPUTS, PRESERVE_INPUTS, RESP_INPUTS, SAVE_INPUTS
 
 
@@ -185,9 +192,20 @@ def test_relative_flag_appears_in_relative_list():
     assert by_support["vv"]["relative_present"] == ["weight_over_125_kg"]
 
 
-@pytest.mark.parametrize(("age", "status"), [(None, "unknown"), (25, "judgement"), (80, "judgement")])
-def test_advanced_age_has_no_cut_off_and_is_left_to_judgement(age, status):
+@pytest.mark.parametrize(
+    ("age", "status"),
+    [(None, "unknown"), (25, "absent"), (45, "absent"), (59, "absent"), (60, "judgement"), (80, "judgement")],
+)
+def test_advanced_age_is_put_up_for_judgement_from_60_years(age, status):
     assert _item(ClinicalInputs(age_years=age), "advanced_age")["status"] == status
+
+
+def test_the_form_asks_a_vv_referral_nothing_of_the_arrest_rhythm_or_inotropes():
+    vv, va, ecpr = (fields_for_support(s) for s in ("vv", "va", "ecpr"))
+    assert {"pao2_mmhg", "fio2", "ventilation_hours", "cardiac_arrest", "vv_cause"} <= vv
+    assert not {"initial_rhythm", "inotropes", "va_cause", "shocks"} & vv
+    assert {"va_cause", "inotropes", "diastolic_mmhg"} <= va
+    assert {"initial_rhythm", "no_flow_min", "shocks"} <= ecpr
 
 
 @pytest.mark.parametrize(("arrest", "status"), [(None, "unknown"), (False, "absent"), (True, "judgement")])

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from dispatch.decision_support import ClinicalInputs, kpa_to_mmhg, normalise_fio2
+from dispatch.decision_support import ClinicalInputs, highest_pao2_mmhg, kpa_to_mmhg, normalise_fio2
 
 # The exact field names a Django model will mirror; a rename here must be deliberate.
 EXPECTED_FIELDS = {
@@ -150,3 +150,9 @@ def test_from_mapping_rejects_unknown_keys():
 def test_to_dict_round_trips():
     inputs = ClinicalInputs(age_years=50, prone_positioning=False, vv_cause="asthma")
     assert ClinicalInputs.from_mapping(inputs.to_dict()) == inputs
+
+
+def test_no_pao2_lies_above_the_alveolar_oxygen_of_its_fio2():
+    # Alveolar gas equation at sea level: 0.6 × 713 − 40 / 0.8 = 377.8 mmHg (50.4 kPa), so 70 kPa is impossible.
+    assert highest_pao2_mmhg(0.6, 40) == pytest.approx(377.8)
+    assert highest_pao2_mmhg(1.0) == pytest.approx(713.0)

@@ -36,7 +36,7 @@ def test_referrer_fills_the_form_sees_scores_and_submits(committed_db, live_serv
         page.goto(f"{live_server.url}/login/?next=/referrals/new/")
         page.fill("input[name=username]", "dr.novak")
         page.fill("input[name=password]", "pw-for-tests-123")
-        page.click("button[type=submit]")
+        page.locator("input[name=password]").press("Enter")  # the top bar has buttons too (language)
         page.wait_for_url(re.compile(r"/referrals/new/$"))
 
         page.fill("[name=referring_physician]", "Dr. Novak")

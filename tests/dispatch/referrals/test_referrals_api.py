@@ -257,3 +257,83 @@ def test_assess_rejects_impossible_values_with_range(referrer_api):
 
 def test_assess_needs_login(api):
     assert api.post(URL + "assess/", {}, format="json").status_code in (401, 403)
+
+
+# --- one round of errors, decimal commas, units as typed ------------------------------------
+
+
+def test_every_mistake_comes_in_one_answer(referrer_api, vv_referral):
+    body = {
+        **vv_referral,
+        "patient_age": 300,
+        "patient_weight_kg": "0",
+        "fio2": 5,
+        "ph": 9.1,
+        "peep_cmh2o": 45,
+        "cxr_quadrants": 5,
+        "gas_unit": "kPa",
+        "paco2": 90,
+    }
+    response = referrer_api.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {
+        "patient_age",
+        "patient_weight_kg",
+        "fio2",
+        "ph",
+        "peep_cmh2o",
+        "cxr_quadrants",
+        "paco2",
+    }
+
+
+def test_missing_required_fields_and_impossible_values_come_together(referrer_api):
+    response = referrer_api.post(URL, {"ph": 9.1, "occurred_at": "2999-01-01T00:00:00Z"}, format="json")
+    assert response.status_code == 400
+    assert {"support", "patient_age", "patient_weight_kg", "ph", "occurred_at"} <= set(response.json())
+
+
+def test_a_decimal_comma_is_a_decimal_point(referrer_api, vv_referral):
+    body = submit(
+        referrer_api,
+        {**vv_referral, "gas_unit": "kPa", "pao2": "7,5", "fio2": "0,8", "patient_weight_kg": "80,5", "ph": "7,21"},
+    )
+    referral = Referral.objects.get(mission_id=body["mission_id"])
+    assert referral.pao2_mmhg == pytest.approx(7.5 * 7.50062)
+    assert referral.fio2 == pytest.approx(0.8)
+    assert referral.ph == pytest.approx(7.21)
+    assert float(referral.mission.patient_weight_kg) == 80.5
+
+
+def test_a_pao2_of_70_kpa_is_refused_as_impossible_at_its_fio2(referrer_api, vv_referral):
+    response = referrer_api.post(URL, {**vv_referral, "gas_unit": "kPa", "pao2": 70, "fio2": 60}, format="json")
+    assert response.status_code == 400
+    assert response.json()["pao2"] == [
+        "A PaO2 of 70 kPa is impossible at FiO2 0.6: at most 57 kPa. Check the value and the unit."
+    ]
+
+
+def test_what_was_typed_is_kept_with_its_unit(referrer_api, vv_referral):
+    body = submit(
+        referrer_api,
+        {**vv_referral, "gas_unit": "kPa", "pao2": 7, "fio2": 60, "ventilation_days": 2, "ventilation_hours": 5},
+    )
+    referral = Referral.objects.get(mission_id=body["mission_id"])
+    assert referral.pao2_mmhg == pytest.approx(52.504, abs=0.001)
+    assert referral.ventilation_hours == 53
+    assert referral.as_typed == {
+        "pao2_mmhg": {"value": 7.0, "unit": "kPa"},
+        "fio2": {"value": 60.0, "unit": "%"},
+        "ventilation_hours": {"days": 2.0, "hours": 5.0},
+    }
+
+
+def test_an_update_in_another_unit_is_shown_as_typed_and_a_cleared_value_loses_its_unit(referrer_api, vv_referral):
+    mission_id = submit(referrer_api, {**vv_referral, "gas_unit": "kPa", "pao2": 7})["mission_id"]
+    response = referrer_api.patch(
+        referral_url(mission_id), {"gas_unit": "mmHg", "pao2": 60, "fio2": None}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    referral = Referral.objects.get(mission_id=mission_id)
+    assert referral.as_typed == {"pao2_mmhg": {"value": 60.0, "unit": "mmHg"}}
+    assert referral.fio2 is None

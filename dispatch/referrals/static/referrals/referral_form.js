@@ -1,57 +1,31 @@
 /* Referral form: live decision support as the doctor types (server-side, /api/v1/referrals/assess/),
-   then one POST to /api/v1/referrals/ and on to the referral's page. */
+   then one POST to /api/v1/referrals/ and on to the referral's page. Every mistake is shown at once,
+   at its field and in a summary; nothing the scoring does afterwards takes a mistake away. */
 (function () {
   "use strict";
   const cfg = JSON.parse(document.getElementById("referral-config").textContent);
+  const CI = window.ClinicalInput;
   const form = document.getElementById("referral-form");
   const body = document.getElementById("assessment-body");
+  const invalidNote = document.getElementById("assessment-invalid");
+  const barText = document.getElementById("score-bar-text");
   const formError = document.getElementById("form-error");
+  const summary = document.getElementById("error-summary");
+  const labels = cfg.labels || {};
+  const CONTACT = ["referring_physician", "callback_phone", "note", "referring_hospital", "kind", "patient_reference", "occurred_at"];
   const DEBOUNCE_MS = 300;
-  let timer = null, latest = 0;
+  let timer = null, latest = 0, attempted = false;
+  // Mistakes found when sending (client and server), and those found while typing, per field.
+  let sendErrors = {}, typingErrors = {};
 
   function csrf() {
     const meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
   }
 
-  /* Form → JSON: empty means "not given" and is left out, never sent as 0 or false. */
-  function values() {
-    const data = {};
-    for (const input of form.querySelectorAll("[name][data-kind]")) {
-      if (input.type === "radio" && !input.checked) continue;
-      const raw = input.value.trim();
-      if (raw === "") continue;
-      const kind = input.dataset.kind;
-      if (kind === "bool") data[input.name] = raw === "true";
-      else if (kind === "datetime") {
-        // datetime-local is the phone's local time; the API wants it with its UTC offset.
-        const at = new Date(raw);
-        data[input.name] = isNaN(at.getTime()) ? raw : at.toISOString();
-      }
-      else if (kind === "int") data[input.name] = Number.isInteger(Number(raw)) ? Number(raw) : raw;
-      else if (kind === "float") data[input.name] = raw.includes(",") || isNaN(Number(raw)) ? raw.replace(",", ".") : Number(raw);
-      else data[input.name] = raw;
-    }
-    if (!("pao2" in data) && !("paco2" in data)) delete data.gas_unit;
-    return data;
-  }
-
-  function clearErrors() {
-    for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
-    for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-    formError.hidden = true;
-  }
-
-  function showErrors(errors) {
-    let unplaced = [];
-    for (const [name, messages] of Object.entries(errors)) {
-      const text = Array.isArray(messages) ? messages.join(" ") : String(messages);
-      const slot = form.querySelector(`.field-error[data-for="${name}"]`);
-      const input = form.querySelector(`[name="${name}"]`);
-      if (input) input.setAttribute("aria-invalid", "true");
-      if (slot) slot.textContent = text; else unplaced.push(text);
-    }
-    if (unplaced.length) { formError.textContent = unplaced.join(" "); formError.hidden = false; }
+  function display() {
+    const errors = Object.assign({}, typingErrors, sendErrors);
+    return CI.showErrors(form, errors, { summary: attempted ? summary : null, labels });
   }
 
   async function post(url, data) {
@@ -66,23 +40,37 @@
     return { status: response.status, json };
   }
 
+  function names(list) { return list.map((n) => labels[n] || n).join(", "); }
+
+  /* Score what is valid; name what is not counted. A mistake in one field never freezes the panel. */
   async function assess() {
     const ticket = ++latest;
-    const data = values();
-    // Contact fields are not needed to score; the server ignores them anyway.
-    delete data.referring_physician; delete data.callback_phone; delete data.note; delete data.referring_hospital;
-    delete data.kind; delete data.patient_reference; delete data.occurred_at;
+    const { data, errors } = CI.collect(form, cfg);
+    for (const name of CONTACT) delete data[name];
+    const required = gettext("This field is required.");
+    const invalid = Object.keys(errors).filter((n) => !CONTACT.includes(n) && errors[n][0] !== required);
+    // What the form itself can tell while typing (no "required" until the doctor sends).
+    typingErrors = Object.fromEntries(Object.entries(errors).filter(([, m]) => m[0] !== required));
+    display();
     let result;
-    try { result = await post(cfg.assessUrl, data); } catch (e) { return; }  // offline: keep the last answer
+    try {
+      result = await post(cfg.assessUrl, data);
+      if (result.status === 400 && ticket === latest) {
+        // Checks only the server makes (e.g. a PaO2 above what the FiO2 allows): score without those.
+        for (const name of Object.keys(result.json)) { delete data[name]; if (!invalid.includes(name)) invalid.push(name); }
+        if (Object.keys(result.json).includes("gas_unit")) { delete data.pao2; delete data.paco2; }
+        result = await post(cfg.assessUrl, data);
+      }
+    } catch (e) { return; }  // offline: keep the last answer
     if (ticket !== latest) return;  // a newer keystroke already asked
-    clearErrors();
-    if (result.status === 200) {
-      window.ReferralAssessment.render(body, result.json, cfg.labels);
-      body.dataset.state = "ok";
-    } else if (result.status === 400) {
-      showErrors(result.json);
-      body.dataset.state = "invalid";
-    }
+    if (result.status !== 200) return;
+    window.ReferralAssessment.render(body, result.json, labels);
+    barText.textContent = window.ReferralAssessment.summaryText(result.json, labels)
+      + (invalid.length ? " · " + interpolate(gettext("not counted: %s"), [names(invalid)]) : "");
+    invalidNote.hidden = !invalid.length;
+    invalidNote.textContent = invalid.length
+      ? interpolate(gettext("Not counted until corrected: %s. The scores use the other values."), [names(invalid)]) : "";
+    body.dataset.state = invalid.length ? "partial" : "ok";
   }
 
   function schedule() {
@@ -90,12 +78,34 @@
     timer = setTimeout(assess, DEBOUNCE_MS);
   }
 
+  /* A field the doctor changed is checked again: its own mistake goes or stays, the others stay. */
+  function recheck(input) {
+    if (!input || !input.name) return;
+    const related = input.name === "gas_unit" ? ["pao2", "paco2"] : input.name === "support" ? [] : [input.name];
+    for (const name of related) {
+      const el = form.querySelector(`[name="${name}"]`);
+      delete sendErrors[name];
+      delete typingErrors[name];
+      if (!el) continue;
+      const r = CI.read(form, el, cfg);
+      if (r.error) typingErrors[name] = [r.error];
+      else if (r.empty && el.required && attempted) sendErrors[name] = [gettext("This field is required.")];
+    }
+    if (input.name === "ventilation_days" || input.name === "ventilation_hours") {
+      delete sendErrors.ventilation_days; delete sendErrors.ventilation_hours;
+    }
+    display();
+  }
+
   form.addEventListener("input", schedule);
-  form.addEventListener("change", schedule);
+  form.addEventListener("change", (e) => { recheck(e.target); schedule(); });
   const unit = form.querySelector('[name="gas_unit"]');
   if (unit) unit.addEventListener("change", () => {
     for (const el of form.querySelectorAll(".gas-unit")) el.textContent = unit.value;
   });
+  const support = form.querySelector('[name="support"]');
+  function supportChanged() { CI.applySupport(form, support.value); }
+  support.addEventListener("change", supportChanged);
 
   const texts = cfg.texts || {};
   function fill(text, values) {
@@ -106,11 +116,11 @@
   /* 409 possible_duplicate: name the open mission(s), link each, and let the doctor say it is
      another patient. Nothing typed is lost: the form stays as it is. */
   const warning = document.getElementById("duplicate-warning");
-  function showDuplicates(body) {
+  function showDuplicates(answer) {
     document.getElementById("duplicate-title").textContent = texts.duplicateTitle || "";
-    document.getElementById("duplicate-detail").textContent = body.detail || "";
+    document.getElementById("duplicate-detail").textContent = answer.detail || "";
     const links = document.getElementById("duplicate-links");
-    links.replaceChildren(...(body.duplicates || []).map((d) => {
+    links.replaceChildren(...(answer.duplicates || []).map((d) => {
       const a = document.createElement("a");
       a.href = cfg.missionUrl.replace("/0/", "/" + d.id + "/");
       a.target = "_blank";
@@ -125,14 +135,23 @@
     warning.scrollIntoView({ block: "center" });
   }
 
+  function focusFirst(first) {
+    if (first) { first.focus({ preventScroll: true }); first.scrollIntoView({ block: "center" }); }
+    else if (!summary.hidden) summary.focus();
+  }
+
   async function send(confirmNotDuplicate) {
     const button = document.getElementById("submit-referral");
     const anyway = document.getElementById("send-anyway");
     button.disabled = anyway.disabled = true;
-    clearTimeout(timer);
-    latest += 1;  // a scoring answer still on its way must not wipe the errors of this send
-    clearErrors();
-    const data = values();
+    attempted = true;
+    formError.hidden = true;
+    const { data, errors } = CI.collect(form, cfg);
+    // A value the form cannot read goes as typed: the server names it too, with everything else.
+    for (const name of Object.keys(errors)) {
+      const input = form.querySelector(`[name="${name}"]`);
+      if (input && input.value.trim() !== "") data[name] = input.value.trim();
+    }
     if (confirmNotDuplicate) data.confirm_not_duplicate = true;
     try {
       const result = await post(cfg.createUrl, data);
@@ -142,11 +161,16 @@
       }
       warning.hidden = true;
       if (result.status === 409 && result.json.code === "possible_duplicate") { showDuplicates(result.json); return; }
-      if (result.status === 400) showErrors(result.json);
-      else { formError.textContent = result.json.detail || fill(texts.sendFailed, { status: result.status }); formError.hidden = false; }
-      const first = form.querySelector("[aria-invalid]");
-      if (first) first.scrollIntoView({ block: "center" });
+      sendErrors = Object.assign({}, errors, result.status === 400 ? result.json : {});
+      typingErrors = {};
+      if (result.status !== 400) {
+        formError.textContent = result.json.detail || fill(texts.sendFailed, { status: result.status });
+        formError.hidden = false;
+      }
+      focusFirst(display());
     } catch (err) {
+      sendErrors = errors;
+      focusFirst(display());
       formError.textContent = texts.offline || "";
       formError.hidden = false;
     } finally {
@@ -163,5 +187,6 @@
     now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
     firstCall.max = now.toISOString().slice(0, 16);
   }
+  supportChanged();
   schedule();
 })();

@@ -1,0 +1,192 @@
+"""Roster self-service writes: swaps (asked by a member, decided by a coordinator), calendar
+addresses, and the test page a member sends themselves through the real outbound pipeline."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dispatch import roles
+from dispatch.errors import Conflict, NotAllowed, NotVisible, ValidationFailed
+from dispatch.notifications import selectors as paging_selectors
+from dispatch.notifications.models import Notification, Purpose, Shift
+from dispatch.notifications.services.delivery import queue_message
+from dispatch.notifications.services.roster import overlap_errors
+from dispatch.roles import display_name
+from dispatch.roster.models import CalendarFeed, ShiftSwap, SwapState, new_token
+
+# A member may send themselves one test page per this long (a stuck finger is not a flood).
+TEST_PAGE_EVERY = timedelta(seconds=60)
+
+
+def _require_team_member(actor) -> None:
+    if not roles.is_team_member(actor):
+        raise NotAllowed(_("Only team members can do this."))
+
+
+def _colleague(colleague_id: int | None, *, team_role: str, actor):
+    colleague = (
+        get_user_model().objects.filter(pk=colleague_id, is_active=True).select_related("profile").first()
+        if colleague_id
+        else None
+    )
+    profile = getattr(colleague, "profile", None)
+    if (
+        colleague is None
+        or colleague.pk == actor.pk
+        or not roles.is_team_member(colleague)
+        or profile is None
+        or profile.team_role != team_role
+    ):
+        raise ValidationFailed({"colleague": [_("Choose a colleague with the same role.")]})
+    return colleague
+
+
+@transaction.atomic
+def request_swap(
+    *, actor, shift_id: int, colleague_id: int | None, their_shift_id: int | None = None, note: str = ""
+) -> ShiftSwap:
+    """A member asks to hand their shift to a colleague of the same role (optionally taking one of
+    the colleague's in exchange). 404 for a shift that is not theirs; 409 if one is already asked."""
+    _require_team_member(actor)
+    shift = Shift.objects.select_for_update().filter(pk=shift_id, member=actor).first() if shift_id else None
+    if shift is None:
+        raise ValidationFailed({"shift": [_("Choose one of your shifts.")]})
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}
+    if shift.ends_at <= now:
+        errors["shift"] = [_("This shift is over.")]
+    try:
+        colleague = _colleague(colleague_id, team_role=shift.team_role, actor=actor)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        colleague = None
+    their_shift = None
+    if their_shift_id:
+        their_shift = Shift.objects.filter(pk=their_shift_id).first()
+        if (
+            their_shift is None
+            or colleague is None
+            or their_shift.member_id != colleague.pk
+            or their_shift.team_role != shift.team_role
+            or their_shift.ends_at <= now
+        ):
+            errors["their_shift"] = [_("Choose one of the colleague's coming shifts, or none.")]
+    if errors:
+        raise ValidationFailed(errors)
+    if ShiftSwap.objects.filter(shift=shift, state=SwapState.REQUESTED).exists():
+        raise Conflict(_("A swap of this shift is already waiting for a coordinator."))
+    return ShiftSwap.objects.create(
+        shift=shift, their_shift=their_shift, requested_by=actor, colleague=colleague, note=(note or "").strip()[:200]
+    )
+
+
+def _lock_swap(swap_id: int) -> ShiftSwap:
+    swap = ShiftSwap.objects.select_for_update().filter(pk=swap_id).first()
+    if swap is None:
+        raise NotVisible(_("Swap request not found."))
+    return swap
+
+
+@transaction.atomic
+def withdraw_swap(*, actor, swap_id: int) -> ShiftSwap:
+    """The member who asked takes the request back while it still waits (404 for anyone else)."""
+    swap = _lock_swap(swap_id)
+    if swap.requested_by_id != actor.pk:
+        raise NotVisible(_("Swap request not found."))
+    if swap.state != SwapState.REQUESTED:
+        raise Conflict(_("This swap was already decided."), state=swap.state)
+    swap.state, swap.decided_at = SwapState.WITHDRAWN, timezone.now()
+    swap.save(update_fields=["state", "decided_at"])
+    return swap
+
+
+@transaction.atomic
+def decide_swap(*, actor, swap_id: int, approve: bool) -> ShiftSwap:
+    """A coordinator approves (the shifts change hands now: the next page goes to the new holder)
+    or declines. 409 if already decided, or if the shifts changed since the request."""
+    if not roles.is_coordinator(actor):
+        raise NotAllowed(_("Only coordinators can approve swaps."))
+    swap = _lock_swap(swap_id)
+    if swap.state != SwapState.REQUESTED:
+        raise Conflict(_("This swap was already decided."), state=swap.state)
+    if approve:
+        _hand_over(swap)
+    swap.state = SwapState.APPROVED if approve else SwapState.DECLINED
+    swap.decided_by, swap.decided_at = actor, timezone.now()
+    swap.save(update_fields=["state", "decided_by", "decided_at"])
+    return swap
+
+
+def _hand_over(swap: ShiftSwap) -> None:
+    """Move the shift(s) to their new holders, locked in primary-key order. Caller holds the swap lock."""
+    ids = sorted(pk for pk in (swap.shift_id, swap.their_shift_id) if pk)
+    shifts = {s.pk: s for s in Shift.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    mine, theirs = shifts.get(swap.shift_id), shifts.get(swap.their_shift_id) if swap.their_shift_id else None
+    if mine is None or mine.member_id != swap.requested_by_id or (
+        swap.their_shift_id and (theirs is None or theirs.member_id != swap.colleague_id)
+    ):
+        raise Conflict(_("The roster changed since this swap was asked for; it cannot be approved."))
+    moves = [(mine, swap.colleague)] + ([(theirs, swap.requested_by)] if theirs else [])
+    for shift, member in moves:
+        errors = overlap_errors(
+            member=member,
+            team_role=shift.team_role,
+            tier=shift.tier,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            exclude=tuple(ids),
+        )
+        if errors:
+            raise Conflict(" ".join(message for messages in errors.values() for message in messages))
+    for shift, member in moves:
+        shift.member = member
+        shift.save(update_fields=["member"])
+
+
+# --- calendar -------------------------------------------------------------------------------
+
+
+def calendar_feed(*, member) -> CalendarFeed:
+    """The member's calendar address, made on first use."""
+    feed, _created = CalendarFeed.objects.get_or_create(member=member)
+    return feed
+
+
+@transaction.atomic
+def rotate_calendar(*, member) -> CalendarFeed:
+    """A new secret address; the old one answers 404 from now on."""
+    feed = calendar_feed(member=member)
+    feed.token = new_token()
+    feed.save(update_fields=["token", "rotated_at"])
+    return feed
+
+
+# --- test page ------------------------------------------------------------------------------
+
+
+def self_test_text(member) -> str:
+    return _("ECMO Dispatch test page for %(name)s: pages reach this phone. No reply needed.") % {
+        "name": display_name(member)
+    }
+
+
+@transaction.atomic
+def send_test_page(*, member) -> Notification:
+    """One SMS to the member's own phone through the real pipeline (claim, send, status callback).
+
+    400 without a phone number; 409 if one was sent in the last minute.
+    """
+    if not (roles.is_team_member(member) or roles.is_coordinator(member)):
+        raise NotAllowed(_("Only the centre's staff can send themselves a test page."))
+    number = paging_selectors.phone_of(member)
+    if not number:
+        raise ValidationFailed({"phone": [_("You have no mobile number on file; ask a coordinator to add it.")]})
+    recent = Notification.objects.filter(
+        recipient=member, purpose=Purpose.TEST, created_at__gt=timezone.now() - TEST_PAGE_EVERY
+    )
+    if recent.exists():
+        raise Conflict(_("A test page was sent less than a minute ago; wait for its status."))
+    return queue_message(purpose=Purpose.TEST, to_number=number, body=self_test_text(member), recipient=member)

@@ -1,0 +1,151 @@
+"""Swaps: a member asks, a coordinator approves or declines; the on-call lookup follows the approval."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dispatch.errors import Conflict, NotAllowed, ValidationFailed
+from dispatch.models import TeamRole
+from dispatch.notifications import selectors as paging_selectors
+from dispatch.roster import services
+from dispatch.roster.models import ShiftSwap, SwapState
+from tests.dispatch.roster.conftest import page_client, shift
+from tests.support import factories
+from tests.support.paging import activate, phone_of
+
+
+def running_shift(member, **kwargs):
+    return shift(member, timezone.now() - timedelta(hours=1), 12, **kwargs)
+
+
+@pytest.fixture
+def nurses(db):
+    return factories.make_team_member(TeamRole.NURSE), factories.make_team_member(TeamRole.NURSE)
+
+
+@pytest.mark.django_db
+def test_an_approved_swap_changes_who_is_on_call(nurses, coordinator):
+    mine, colleague = nurses
+    held = running_shift(mine)
+    swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+    assert paging_selectors.on_call(team_role=TeamRole.NURSE) == [mine]  # nothing changes before approval
+
+    services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=True)
+
+    assert paging_selectors.on_call(team_role=TeamRole.NURSE) == [colleague]
+    swap.refresh_from_db()
+    assert (swap.state, swap.decided_by) == (SwapState.APPROVED, coordinator)
+
+
+@pytest.mark.django_db
+def test_an_exchange_moves_both_shifts(nurses, coordinator):
+    mine, colleague = nurses
+    held = running_shift(mine)
+    theirs = shift(colleague, timezone.now() + timedelta(days=2), 12)
+    swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk, their_shift_id=theirs.pk)
+
+    services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=True)
+
+    held.refresh_from_db(), theirs.refresh_from_db()
+    assert (held.member, theirs.member) == (colleague, mine)
+
+
+@pytest.mark.django_db
+def test_a_declined_swap_changes_nothing(nurses, coordinator):
+    mine, colleague = nurses
+    held = running_shift(mine)
+    swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+
+    services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=False)
+
+    held.refresh_from_db()
+    assert held.member == mine
+    with pytest.raises(Conflict):
+        services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=True)
+
+
+@pytest.mark.django_db
+def test_only_a_coordinator_approves(nurses):
+    mine, colleague = nurses
+    swap = services.request_swap(actor=mine, shift_id=running_shift(mine).pk, colleague_id=colleague.pk)
+    with pytest.raises(NotAllowed):
+        services.decide_swap(actor=colleague, swap_id=swap.pk, approve=True)
+    response = page_client(colleague).post(f"/roster/swaps/{swap.pk}/decide/", {"decision": "approve"})
+    assert response.status_code == 403
+    swap.refresh_from_db()
+    assert swap.state == SwapState.REQUESTED
+
+
+@pytest.mark.django_db
+def test_a_member_swaps_only_their_own_shift_with_a_colleague_of_the_same_role(nurses):
+    mine, colleague = nurses
+    driver = factories.make_team_member(TeamRole.DRIVER)
+    with pytest.raises(ValidationFailed) as other_shift:
+        services.request_swap(actor=mine, shift_id=running_shift(colleague).pk, colleague_id=colleague.pk)
+    assert "shift" in other_shift.value.errors
+    with pytest.raises(ValidationFailed) as other_role:
+        services.request_swap(actor=mine, shift_id=running_shift(mine).pk, colleague_id=driver.pk)
+    assert "colleague" in other_role.value.errors
+    assert not ShiftSwap.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_second_request_for_the_same_shift_is_a_conflict(nurses):
+    mine, colleague = nurses
+    held = running_shift(mine)
+    services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+    with pytest.raises(Conflict):
+        services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+
+
+@pytest.mark.django_db
+def test_a_swap_that_would_put_the_colleague_on_call_twice_is_refused(nurses, coordinator):
+    mine, colleague = nurses
+    held = running_shift(mine)
+    shift(colleague, timezone.now(), 4, tier="backup")  # the colleague is backup during that time
+    swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+
+    with pytest.raises(Conflict):
+        services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=True)
+    held.refresh_from_db()
+    assert held.member == mine
+
+
+@pytest.mark.django_db
+def test_the_swap_form_and_the_approval_on_the_pages(nurses, coordinator):
+    mine, colleague = nurses
+    held = running_shift(mine)
+    response = page_client(mine).post("/roster/me/swaps/", {"shift": held.pk, "colleague": colleague.pk, "note": "x"})
+    assert response.status_code == 302
+    swap = ShiftSwap.objects.get()
+    assert f'data-swap="{swap.pk}"' in page_client(coordinator).get("/roster/").content.decode()
+
+    response = page_client(coordinator).post(f"/roster/swaps/{swap.pk}/decide/", {"decision": "approve"})
+
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.member == colleague
+
+
+@pytest.mark.django_db
+def test_the_swap_form_shows_errors_per_field(nurses):
+    mine, _colleague = nurses
+    response = page_client(mine).post("/roster/me/swaps/", {"shift": "", "colleague": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_shift_error"' in html and 'id="id_colleague_error"' in html
+
+
+def test_an_approved_swap_changes_who_is_paged_at_the_fake_twilio(twilio):
+    mine = factories.make_team_member(TeamRole.ECMO_PHYSICIAN)
+    colleague = factories.make_team_member(TeamRole.ECMO_PHYSICIAN)
+    coordinator = factories.make_coordinator()
+    held = running_shift(mine)
+    swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+    services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=True)
+
+    mission = activate(coordinator=coordinator)
+
+    twilio.phone(phone_of(colleague)).expect_sms(contains=mission.code)
+    twilio.phone(phone_of(mine)).expect_no_sms(within=0.5)
