@@ -14,7 +14,9 @@ The core announces three things; feature apps subscribe in their `AppConfig.read
   member who is being paged for it, say.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -88,8 +90,27 @@ def announce_transition(*, mission: Mission, event: MissionEvent) -> None:
         handler(transition)
 
 
+_history_only: ContextVar[bool] = ContextVar("history_only", default=False)
+
+
+@contextmanager
+def writing_history() -> Iterator[None]:
+    """Record events of the past (demo history) without telling the listeners.
+
+    Nobody needs a live push or an arrival SMS for a mission that ended months ago, and
+    hundreds of them would take minutes; live streams still find the events by their sequence.
+    """
+    token = _history_only.set(True)
+    try:
+        yield
+    finally:
+        _history_only.reset(token)
+
+
 def announce_event(event: MissionEvent) -> None:
     """Called by `record_event` inside the event's transaction."""
+    if _history_only.get():
+        return
     for listener in _timeline_listeners.values():
         listener(event)
 

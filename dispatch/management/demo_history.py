@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from geopy.distance import geodesic
 
-from dispatch import statuses
+from dispatch import registry, statuses
 from dispatch.models import (
     AdverseEvent,
     EventSource,
@@ -479,7 +479,7 @@ def load_demo_history(*, now: datetime | None = None) -> int:
     centre = Hospital.objects.get(code="UKCL")
     hospitals = {h.code: h for h in Hospital.objects.all()}
     missions = []
-    with transaction.atomic():
+    with transaction.atomic(), registry.writing_history():
         for number, (ending, kind) in enumerate(ENDINGS):
             rng = random.Random(f"demo-mission-{number}")
             source = SECONDARY_FROM if kind == MissionKind.SECONDARY else PRIMARY_FROM

@@ -14,8 +14,10 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
 
 from dispatch.models import MissionEvent
 from dispatch.realtime.snapshot import doorbell_message, event_messages
@@ -49,32 +51,47 @@ def publish_event_on_commit(event: MissionEvent) -> None:
     transaction.on_commit(lambda: send_event(event_id, fallback=fallback, audience=audience))
 
 
-def live_message(event_id: int) -> dict[str, Any]:
-    """The event with its mission as it is now, exactly as a stream would read it from the database."""
+def live_message(event_id: int, language: str | None = None) -> dict[str, Any]:
+    """The event with its mission as it is now, exactly as a stream would read it from the database.
+
+    Labels are in `language` (a stream's page language), else the service's default.
+    """
     event = MissionEvent.objects.select_related(
         "actor", "mission__referring_hospital", "mission__receiving_centre"
     ).get(pk=event_id)
-    return event_messages([event])[0]
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return event_messages([event])[0]
+
+
+def live_messages(event_id: int) -> dict[str, dict[str, Any]]:
+    """The ready-made message in every language a page may be in: each stream forwards its own."""
+    return {code: live_message(event_id, code) for code, _name in settings.LANGUAGES}
 
 
 def send_event(event_id: int, *, fallback: dict[str, Any], audience: Audience) -> None:
-    """Build the message once (after commit), then hand it to every group of its audience."""
+    """Build the message once per language (after commit), then hand it to every group of its audience."""
     try:
-        message = live_message(event_id)
+        localized = live_messages(event_id)
+        message = localized.get(settings.LANGUAGE_CODE) or next(iter(localized.values()))
     except Exception:  # noqa: BLE001 — without the summary the message is still a doorbell
         logger.exception("could not build the live message of event %s; sending a doorbell", event_id)
-        message = fallback
-    deliver(message, audience)
+        message, localized = fallback, {}
+    deliver(message, audience, localized=localized)
 
 
-def deliver(message: dict[str, Any], audience: Audience) -> None:
-    """The one place a live message leaves the process (tests capture it here)."""
+def deliver(message: dict[str, Any], audience: Audience, *, localized: dict[str, dict] | None = None) -> None:
+    """The one place a live message leaves the process (tests capture it here).
+
+    `message` is in the default language; `localized` holds it in every language by code.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
     for group, after in audience:
         try:
-            async_to_sync(layer.group_send)(group, {"type": "mission.event", "event": message, "after": after})
+            async_to_sync(layer.group_send)(
+                group, {"type": "mission.event", "event": message, "localized": localized or {}, "after": after}
+            )
         except Exception:  # noqa: BLE001 — a broadcast failure must never undo a committed change
             logger.exception(
                 "live broadcast of event %s to %s failed; clients will resume from the database",

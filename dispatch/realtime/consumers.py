@@ -26,7 +26,10 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.http.cookie import parse_cookie
 from django.utils import timezone
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from dispatch import roles, selectors
 from dispatch.accounts import tokens
@@ -43,6 +46,27 @@ CLOSE_NOT_ALLOWED = 4403
 # Client frames are `ping` and `resume`: a few dozen bytes, two levels deep at most.
 MAX_FRAME_CHARS = 4096
 MAX_FRAME_DEPTH = 4
+
+
+def page_language(scope: dict) -> str:
+    """The language the page behind this socket is in, chosen as LocaleMiddleware chose it.
+
+    The language switch's cookie first, then the browser's Accept-Language, then the default:
+    the stream's labels then match the page's own words.
+    """
+    headers = dict(scope.get("headers", []))
+    cookies = scope.get("cookies") or parse_cookie(headers.get(b"cookie", b"").decode("latin-1"))
+    candidates = [cookies.get(settings.LANGUAGE_COOKIE_NAME, "")]
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    candidates += [code for code, _quality in parse_accept_lang_header(accept) if code != "*"]
+    for code in candidates:
+        if not code:
+            continue
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 def _depth(value: Any) -> int:
@@ -71,6 +95,7 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         self.poller: asyncio.Task | None = None
         self.closed_with: int | None = None
         self.user = self.scope.get("user")
+        self.language = page_language(self.scope)
         # What the client logged in with, to ask again later whether it still counts.
         self.token_key: str | None = self.scope.get("token_key")
         session = self.scope.get("session")
@@ -231,7 +256,7 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         this event is the next one, so the ready-made message goes out without a database read
         (200 boards, one read each per event, would cost seconds). Otherwise it is a doorbell.
         """
-        event = message.get("event", {})
+        event = message.get("localized", {}).get(self.language) or message.get("event", {})
         sequence = event.get("sequence", 0)
         if sequence <= self.position:
             return
@@ -255,7 +280,7 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
     # --- delivery ---------------------------------------------------------------------------
     async def send_snapshot(self, *, reason: str) -> None:
         snapshot = await database_sync_to_async(build_snapshot)(
-            user=self.user, mission_id=self.mission_id, memo=self.travel_memo, reason=reason
+            user=self.user, mission_id=self.mission_id, memo=self.travel_memo, reason=reason, language=self.language
         )
         self.position = self.snapshot_position = snapshot["sequence"]
         await self.send_json(snapshot)
@@ -268,6 +293,7 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
             limit=settings.REALTIME_RESUME_MAX_EVENTS,
             memo=self.travel_memo,
             upto=upto,
+            language=self.language,
         )
         if result is None:
             await self.send_snapshot(reason="resume_too_old")

@@ -38,7 +38,7 @@ class LiveMessage:
 def capture_live_messages(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[list[LiveMessage]]:
     sent: list[LiveMessage] = []
 
-    def record(message: dict[str, Any], audience: broadcast.Audience) -> None:
+    def record(message: dict[str, Any], audience: broadcast.Audience, **_localized: Any) -> None:
         sent.append(
             LiveMessage(
                 kind=message["kind"],
