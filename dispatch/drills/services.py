@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from hospitals.models import Hospital
 logger = logging.getLogger(__name__)
 
 END_TASK = "drills.end_drill"
+DRILL_LOCK = 0x45434D4F4452  # pg advisory lock key: "ECMODR"
 # A drill is still running in these phases; the first is left for cancelled when it ends.
 RUNNING = frozenset({MissionStatus.TEAM_ACTIVATED, MissionStatus.TEAM_READY})
 # An in-process timer may fire a little early and still count as on time.
@@ -62,6 +63,14 @@ def start_drill(
             raise ValidationFailed({"hospital_id": [_("Unknown hospital.")]})
     if support not in Support.values:
         raise ValidationFailed({"support": [_("Choose one of: %s.") % ", ".join(Support.values)]})
+    # One drill at a time: a double tap or a retried request must not page the real team twice.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DRILL_LOCK])
+    running = Mission.objects.filter(is_drill=True, status__in=RUNNING).order_by("-pk").first()
+    if running is not None:
+        raise Conflict(
+            _("Drill %(code)s is still running: end it before starting another.") % {"code": running.code}
+        )
     mission = create_mission(
         created_by=actor,
         referring_hospital=hospital,

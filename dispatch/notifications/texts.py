@@ -132,6 +132,26 @@ def stand_down_message(mission: Mission, *, to_status: str, outcome: str) -> str
 
 
 @worded_when_read
+def role_covered_message(mission: Mission, team_role: str, covered_by: str) -> str:
+    """To those still paged for a role someone took: nobody drives in twice."""
+    return drill_marked(
+        mission,
+        _("%(code)s: the %(role)s role is covered by %(name)s. You can stand down. Thank you.")
+        % {"code": mission.code, "role": TeamRole(team_role).label, "name": covered_by},
+    )
+
+
+@worded_when_read
+def uncovered_message(mission: Mission, team_role: str) -> str:
+    """To the coordinators: the escalation ran out for a role; a person must phone round."""
+    return drill_marked(
+        mission,
+        _("UNCOVERED %(code)s: no %(role)s accepted. Page someone by phone.")
+        % {"code": mission.code, "role": TeamRole(team_role).label},
+    )
+
+
+@worded_when_read
 def review_due_for_coordinator(mission: Mission) -> str:
     return _("%(code)s: review the advice given to %(hospital)s now. Referring doctor: %(phone)s.") % {
         "code": mission.code,

@@ -14,6 +14,15 @@ from dispatch.errors import NotAllowed
 from dispatch.models import MissionKind, TransportMode
 from hospitals.models import Hospital
 
+# The service's figures start long after this; a date far outside is a typing slip (and would
+# make a chart of thousands of empty months).
+EARLIEST = date(2000, 1, 1)
+MAX_SPAN_DAYS = 3660
+
+
+def _latest() -> date:
+    return date.today().replace(month=12, day=31) + timedelta(days=366)
+
 
 class QualityFilter(serializers.Serializer):
     """All optional; an empty value (a form's "any") is the same as leaving it out."""
@@ -43,8 +52,20 @@ class QualityFilter(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         start, end = attrs.get("from"), attrs.get("to")
-        if start and end and end < start:
-            raise serializers.ValidationError({"to": [_("The end is before the start.")]})
+        errors = {}
+        for key in ("from", "to"):
+            day = attrs.get(key)
+            if day and not (EARLIEST <= day <= _latest()):
+                errors[key] = [
+                    _("Choose a day between %(low)s and %(high)s.")
+                    % {"low": EARLIEST.isoformat(), "high": _latest().isoformat()}
+                ]
+        if not errors and start and end and end < start:
+            errors["to"] = [_("The end is before the start.")]
+        if not errors and start and end and (end - start).days > MAX_SPAN_DAYS:
+            errors["from"] = [_("Choose at most ten years at a time.")]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,9 +36,19 @@ def _staff(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _sane_day(raw: str) -> date | None:
+    """A date from the query, or None when it is malformed or outside the years a roster could hold."""
+    try:
+        day = parse_date(raw or "")
+    except ValueError:
+        return None
+    if day is None or not (2000 <= day.year <= timezone.localdate().year + 5):
+        return None
+    return day
+
+
 def _week_of(request: HttpRequest) -> date:
-    day = parse_date(request.GET.get("week") or "") if request.GET.get("week") else None
-    return selectors.week_start(day or timezone.localdate())
+    return selectors.week_start(_sane_day(request.GET.get("week", "")) or timezone.localdate())
 
 
 def _week_url(day: date) -> str:
@@ -49,10 +60,7 @@ def _week_url(day: date) -> str:
 def week(request: HttpRequest) -> HttpResponse:
     """A week per role with primary and backup; hours nobody covers are marked."""
     _coordinator(request)
-    try:
-        first = _week_of(request)
-    except ValueError:
-        first = selectors.week_start(timezone.localdate())
+    first = _week_of(request)
     view = selectors.week(first)
     context = {
         **view,
@@ -67,10 +75,7 @@ def week(request: HttpRequest) -> HttpResponse:
 def _initial_shift(request: HttpRequest) -> dict:
     """Prefill from the week view's "add" link: role, tier and the day (08:00 to the next 08:00)."""
     initial = {key: request.GET[key] for key in ("team_role", "tier") if request.GET.get(key)}
-    try:
-        day = parse_date(request.GET.get("day") or "")
-    except ValueError:
-        day = None
+    day = _sane_day(request.GET.get("day", ""))
     if day is not None:
         start = timezone.make_aware(datetime.combine(day, time(8)))
         initial |= {"starts_at": start, "ends_at": start + timedelta(hours=24)}
@@ -147,7 +152,15 @@ def swap_decide(request: HttpRequest, swap_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Swap approved: the shift has changed hands.") if approve else _("Swap declined."))
-    return redirect(request.POST.get("next") or reverse("roster-week"))
+    return redirect(_safe_next(request) or reverse("roster-week"))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Back where the coordinator was, but only ever on this site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
 
 
 # --- the member's own page ------------------------------------------------------------------

@@ -120,9 +120,16 @@ def team_members() -> QuerySet:
     )
 
 
+def _team_role_of(member) -> str:
+    return getattr(getattr(member, "profile", None), "team_role", "")
+
+
 def colleagues_of(member) -> QuerySet:
-    """Active team members with the member's role, the member left out."""
-    return team_members().filter(profile__team_role=member.profile.team_role).exclude(pk=member.pk)
+    """Active team members with the member's role, the member left out (none without a role)."""
+    team_role = _team_role_of(member)
+    if not team_role:
+        return team_members().none()
+    return team_members().filter(profile__team_role=team_role).exclude(pk=member.pk)
 
 
 def coming_shifts(member, *, now: datetime | None = None) -> QuerySet[Shift]:
@@ -131,8 +138,11 @@ def coming_shifts(member, *, now: datetime | None = None) -> QuerySet[Shift]:
 
 def colleague_shifts(member, *, now: datetime | None = None) -> QuerySet[Shift]:
     """Coming shifts of the member's colleagues (same role): what they could take in exchange."""
+    team_role = _team_role_of(member)
+    if not team_role:
+        return Shift.objects.none()
     return (
-        Shift.objects.filter(team_role=member.profile.team_role, ends_at__gt=now or timezone.now())
+        Shift.objects.filter(team_role=team_role, ends_at__gt=now or timezone.now())
         .exclude(member=member)
         .select_related("member")
         .order_by("starts_at")

@@ -4,7 +4,7 @@ addresses, and the test page a member sends themselves through the real outbound
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,9 +78,17 @@ def request_swap(
         raise ValidationFailed(errors)
     if ShiftSwap.objects.filter(shift=shift, state=SwapState.REQUESTED).exists():
         raise Conflict(_("A swap of this shift is already waiting for a coordinator."))
-    return ShiftSwap.objects.create(
-        shift=shift, their_shift=their_shift, requested_by=actor, colleague=colleague, note=(note or "").strip()[:200]
-    )
+    try:
+        with transaction.atomic():
+            return ShiftSwap.objects.create(
+                shift=shift,
+                their_shift=their_shift,
+                requested_by=actor,
+                colleague=colleague,
+                note=(note or "").strip()[:200],
+            )
+    except IntegrityError:  # the same request twice at once: the other one won
+        raise Conflict(_("A swap of this shift is already waiting for a coordinator.")) from None
 
 
 def _lock_swap(swap_id: int) -> ShiftSwap:
@@ -120,6 +128,18 @@ def decide_swap(*, actor, swap_id: int, approve: bool) -> ShiftSwap:
     return swap
 
 
+def _may_hold(member, team_role: str) -> bool:
+    """Whether the paging lookup would page this person for this role (active, on the team, that role)."""
+    member = get_user_model().objects.filter(pk=member.pk, is_active=True).select_related("profile").first()
+    profile = getattr(member, "profile", None)
+    return (
+        member is not None
+        and roles.is_team_member(member)
+        and profile is not None
+        and profile.team_role == team_role
+    )
+
+
 def _hand_over(swap: ShiftSwap) -> None:
     """Move the shift(s) to their new holders, locked in primary-key order. Caller holds the swap lock."""
     ids = sorted(pk for pk in (swap.shift_id, swap.their_shift_id) if pk)
@@ -130,7 +150,15 @@ def _hand_over(swap: ShiftSwap) -> None:
     ):
         raise Conflict(_("The roster changed since this swap was asked for; it cannot be approved."))
     moves = [(mine, swap.colleague)] + ([(theirs, swap.requested_by)] if theirs else [])
+    now = timezone.now()
     for shift, member in moves:
+        if shift.ends_at <= now:
+            raise Conflict(_("This shift is over; the roster of the past stays as it was."))
+        if not _may_hold(member, shift.team_role):
+            raise Conflict(
+                _("%(name)s can no longer be paged as %(role)s; the shift stays with its holder.")
+                % {"name": display_name(member), "role": shift.get_team_role_display()}
+            )
         errors = overlap_errors(
             member=member,
             team_role=shift.team_role,
@@ -184,6 +212,8 @@ def send_test_page(*, member) -> Notification:
     number = paging_selectors.phone_of(member)
     if not number:
         raise ValidationFailed({"phone": [_("You have no mobile number on file; ask a coordinator to add it.")]})
+    # One at a time per member: two quick taps must not both pass the check below.
+    get_user_model().objects.select_for_update().filter(pk=member.pk).first()
     recent = Notification.objects.filter(
         recipient=member, purpose=Purpose.TEST, created_at__gt=timezone.now() - TEST_PAGE_EVERY
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch import scheduling
-from dispatch.models import EventSource, Mission, TeamRole
+from dispatch.models import EventSource, Mission
 from dispatch.notifications import errors, selectors, texts
 from dispatch.notifications.models import (
     ERROR,
@@ -222,21 +222,21 @@ def _mark_uncovered(*, mission: Mission, alert: Alert, step: int, busy: list[dic
     stop_escalation(alert)
     alert.run_count += 1
     alert.current_run = alert.run_count
-    body = texts.drill_marked(
-        mission, f"UNCOVERED {mission.code}: no {TeamRole(alert.team_role).label} accepted. Page someone by phone."
-    )
+    text = texts.uncovered_message(mission, alert.team_role)
+    body = texts.worded_in(texts.default_language(), text)  # the timeline's note
     ids = []
     for coordinator in selectors.coordinators():
         number = selectors.phone_of(coordinator)
         if not number:
             continue
+        worded = texts.worded_in(texts.language_of(coordinator), text)
         notification, _created = Notification.objects.get_or_create(
             alert=alert,
             run=alert.run_count,
             channel=Channel.SMS,
             recipient=coordinator,
             attempt=1,
-            defaults={"step": step, "to_number": number, "body": body, "purpose": Purpose.UNCOVERED},
+            defaults={"step": step, "to_number": number, "body": worded, "purpose": Purpose.UNCOVERED},
         )
         ids.append(notification.pk)
     record_event(
@@ -261,11 +261,7 @@ def stand_down_others(*, mission: Mission, alert: Alert) -> list[int]:
         .select_related("member", "member__profile")
     )
     covered_by = display_name(alert.accepted_by) if alert.accepted_by else _("a colleague")
-    body = texts.drill_marked(
-        mission,
-        _("%(code)s: the %(role)s role is covered by %(name)s. You can stand down. Thank you.")
-        % {"code": mission.code, "role": TeamRole(alert.team_role).label, "name": covered_by},
-    )
+    text = texts.role_covered_message(mission, alert.team_role, covered_by)
     people = [r.member for r in waiting if not selectors.channels_for(r.member)["sms"]]
     if not people:
         return []
@@ -281,7 +277,7 @@ def stand_down_others(*, mission: Mission, alert: Alert) -> list[int]:
             defaults={
                 "step": alert.step_index,
                 "to_number": selectors.phone_of(person),
-                "body": body,
+                "body": texts.worded_in(texts.language_of(person), text),
                 "purpose": Purpose.STAND_DOWN,
             },
         )

@@ -38,6 +38,20 @@ def test_a_coordinator_starts_a_drill_at_the_centre_and_the_team_is_paged(consol
 
 
 @pytest.mark.django_db
+def test_a_second_drill_while_one_runs_is_a_409_and_pages_nobody_again(console, coordinator_api):
+    on_call()
+    first = start(**ONE_ROLE)
+    pages = AlertRecipient.objects.count()
+
+    response = coordinator_api.post("/api/v1/drills/", ONE_ROLE, format="json")
+
+    assert response.status_code == 409
+    assert first["code"] in response.json()["detail"]
+    assert Mission.objects.filter(is_drill=True).count() == 1
+    assert AlertRecipient.objects.count() == pages
+
+
+@pytest.mark.django_db
 def test_a_drill_may_be_held_at_a_chosen_hospital(console):
     hospital = factories.regional_hospital("SBCE")
     body = start(hospital_id=hospital.pk, **ONE_ROLE)

@@ -138,6 +138,9 @@ def test_filters_narrow_the_missions(coordinator_api, db):
         ("mode=bicycle", "mode"),
         ("kind=tertiary", "kind"),
         ("format=xml", "format"),
+        ("to=9999-12-31", "to"),
+        ("from=1000-01-01", "from"),
+        ("from=2001-01-01&to=2025-12-31", "from"),
     ],
 )
 def test_a_bad_filter_is_a_400_naming_the_field(coordinator_api, query, field):

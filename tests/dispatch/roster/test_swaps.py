@@ -149,3 +149,36 @@ def test_an_approved_swap_changes_who_is_paged_at_the_fake_twilio(twilio):
 
     twilio.phone(phone_of(colleague)).expect_sms(contains=mission.code)
     twilio.phone(phone_of(mine)).expect_no_sms(within=0.5)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["deactivated", "new_role"])
+def test_a_swap_to_someone_who_can_no_longer_be_paged_is_a_409(nurses, coordinator, change):
+    mine, colleague = nurses
+    held = running_shift(mine)
+    swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+    if change == "deactivated":
+        colleague.is_active = False
+        colleague.save(update_fields=["is_active"])
+    else:
+        colleague.profile.team_role = TeamRole.PERFUSIONIST
+        colleague.profile.save(update_fields=["team_role"])
+
+    with pytest.raises(Conflict):
+        services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=True)
+
+    held.refresh_from_db()
+    assert held.member == mine
+
+
+@pytest.mark.django_db
+def test_the_decision_page_never_sends_the_coordinator_off_site(nurses, coordinator):
+    mine, colleague = nurses
+    swap = services.request_swap(actor=mine, shift_id=running_shift(mine).pk, colleague_id=colleague.pk)
+
+    response = page_client(coordinator).post(
+        f"/roster/swaps/{swap.pk}/decide/", {"decision": "decline", "next": "https://evil.example/phish"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/roster/"

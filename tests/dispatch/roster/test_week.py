@@ -128,3 +128,12 @@ def test_a_coordinator_deletes_a_shift(coordinator, monday):
     existing = shift(factories.make_team_member(TeamRole.NURSE), local(monday, 8), 12)
     assert page_client(coordinator).post(f"/roster/shifts/{existing.pk}/delete/").status_code == 302
     assert not Shift.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["week=0001-01-01", "week=9999-12-31", "week=2026-02-31"])
+def test_a_week_out_of_range_shows_this_week(coordinator, query):
+    assert page_client(coordinator).get(f"/roster/?{query}").status_code == 200
+
+
+def test_a_new_shift_for_a_day_out_of_range_opens_an_empty_form(coordinator):
+    assert page_client(coordinator).get("/roster/shifts/new/?day=9999-12-31").status_code == 200
