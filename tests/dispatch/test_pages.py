@@ -203,3 +203,23 @@ def test_board_carries_the_words_of_its_cards(client, coordinator):
     assert live["texts"]["patientExpected"].startswith("Patient expected")
     assert live["coverageStateLabels"]["uncovered"] == "NOBODY ACCEPTED"
     assert "advice_given" in live["closed"]
+
+
+def _nav_links(html: str) -> set[str]:
+    import re
+
+    nav = html.split("<nav>", 1)[1].split("</nav>", 1)[0]
+    return set(re.findall(r'<a href="([^"]+)"', nav))
+
+
+def test_the_coordinators_top_bar_reaches_quality_and_the_roster(client, coordinator):
+    links = _nav_links(_client(client, coordinator).get("/board/").content.decode())
+    assert {"/quality/", "/roster/"} <= links
+    assert "/board/" not in links  # no link to the page you are on
+
+
+def test_a_referrers_top_bar_has_their_work_and_nothing_of_the_centre(client, db):
+    referrer = factories.make_referrer(factories.regional_hospital("SBMS"))
+    links = _nav_links(_client(client, referrer).get("/referrals/new/").content.decode())
+    assert {"/", "/quality/"} <= links
+    assert not links & {"/board/", "/roster/", "/team/"}
