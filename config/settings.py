@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
     # otherwise get hashed names and warnings in `check --deploy`).
     "ENUM_NAME_OVERRIDES": {
         "MissionStatusEnum": "dispatch.models.MissionStatus",
+        "SurvivalEnum": "dispatch.records.models.Survival",
         "MissionKindEnum": "dispatch.models.MissionKind",
         "HospitalKindEnum": "hospitals.models.HospitalKind",
         "TransportModeEnum": "dispatch.models.TransportMode",
