@@ -366,7 +366,7 @@ def display_time(at: datetime) -> str:
     clock = local.strftime("%H:%M")
     if local.date() == timezone.localdate():
         return clock
-    day = "n/j" if translation.get_language().startswith("en") else "j. n."   # as Intl writes it
+    day = "j M" if translation.get_language().startswith("en") else "j. n."   # as EcmoClock writes it
     return f"{formats.date_format(local, day)} {clock}"
 
 

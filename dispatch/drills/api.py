@@ -30,7 +30,7 @@ def _require_coordinator(user) -> None:
 
 
 class DrillListCreateApi(APIView):
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
     def get(self, request):
         """Drills, newest first, each with its time to accept per role and per person."""
         _require_coordinator(request.user)

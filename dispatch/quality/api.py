@@ -77,9 +77,10 @@ class IntervalMetricsApi(APIView):
             response["Content-Disposition"] = f'attachment; filename="{reports.csv_filename(scope)}"'
         return response
 
-    def handle_exception(self, exc):
-        # Errors are JSON whatever format was asked for: the CSV renderer only knows missions.
-        if getattr(self.request, "accepted_renderer", None) is not None:
-            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
-        return super().handle_exception(exc)
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Only a successful GET is missions; errors and OPTIONS are JSON whatever format was asked for.
+        is_missions = request.method in ("GET", "HEAD") and response.status_code == 200
+        if not is_missions and getattr(request, "accepted_renderer", None) is not None:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
 

@@ -17,7 +17,7 @@ def _require_staff(user) -> None:
 
 
 class SelfTestPageApi(APIView):
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
     def get(self, request):
         """The caller's latest test pages and their delivery status, newest first."""
         _require_staff(request.user)

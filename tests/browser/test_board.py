@@ -296,7 +296,9 @@ def test_a_travelling_team_card_shows_the_expected_arrival_in_the_centres_time(b
     travel = _card(page, mission).locator(".travel")
     expect(travel).to_have_attribute("data-expected-arrival", re.compile(r"\d{4}-"))
     arrival = datetime.fromisoformat(travel.get_attribute("data-expected-arrival")).astimezone(LJUBLJANA)
-    expect(travel).to_contain_text(f"Expected at the bedside {arrival:%H:%M}")
+    today = datetime.now(LJUBLJANA).date()
+    day = "" if arrival.date() == today else f"{arrival.day} {arrival:%b} "   # after midnight: "3 Dec 00:27"
+    expect(travel).to_contain_text(f"Expected at the bedside {day}{arrival:%H:%M}")
     expect(travel).not_to_contain_text("Team out by")
     context.close()
 

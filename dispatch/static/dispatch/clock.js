@@ -15,13 +15,17 @@
     return parts(date, { year: "numeric", month: "2-digit", day: "2-digit" });
   }
 
-  /* "14:05" for today, "1. 12. 14:05" (sl) / "12/1 14:05"-style (en) for another day. */
+  /* "14:05" for today; another day leads with the date, day first so nobody reads it as a
+     month: "3. 12. 00:27" (sl), "3 Dec 00:27" (en). */
   function time(iso) {
     if (!iso) return "";
     var date = new Date(iso);
     var clock = parts(date, { hour: "2-digit", minute: "2-digit" });
     if (dayKey(date) === dayKey(new Date())) return clock;
-    return parts(date, { day: "numeric", month: "numeric" }) + " " + clock;
+    var day = lang.indexOf("en") === 0
+      ? new Intl.DateTimeFormat("en-GB", { timeZone: zone, day: "numeric", month: "short" }).format(date)
+      : parts(date, { day: "numeric", month: "numeric" });
+    return day + " " + clock;
   }
 
   /* Whole minutes as "45 min" or "1 h 04 min". */

@@ -181,6 +181,13 @@ def test_csv_errors_are_json(coordinator_api):
     assert response.json() == {"mode": ['"bicycle" is not a valid choice.']}
 
 
+def test_options_asking_for_csv_describes_the_endpoint_in_json(coordinator_api):
+    response = coordinator_api.options(URL + "?format=csv")
+
+    assert response.status_code == 200
+    assert response.json()["name"]
+
+
 def test_a_referrer_sees_only_their_hospital(referrer, referrer_api, db):
     completed_mission(code="OWN")  # SBMS, the referrer's hospital
     completed_mission(code="OTHER", referring_hospital=factories.regional_hospital("SBIZ"))
