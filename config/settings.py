@@ -310,8 +310,9 @@ UNDO_WINDOW_S = env.int("UNDO_WINDOW_S", default=120)
 # The ECMO centre's phone, day and night (E.164), as a tap-to-call link on the referrer's page. The default is
 # UKC Ljubljana's switchboard (01 522 50 50, kclj.si); set the ECMO on-call line.
 CENTRE_PHONE = env.str("CENTRE_PHONE", default="+38615225050")
-# Where the mobile team meets when paged (the team phone's alert card): the vehicle and the spot at the centre.
-MEETING_POINT = env.str("MEETING_POINT", default="Emergency entrance of the ECMO centre, ECMO ambulance")
+# Where the mobile team meets when paged (the team phone's alert card): the vehicle and the spot at the centre,
+# shown as set. Empty (the default): a generic text in the reader's language (`dispatch.pages.meeting_point`).
+MEETING_POINT = env.str("MEETING_POINT", default="")
 # A completed or aborted mission is due its debrief this many hours after it closed.
 DEBRIEF_DUE_H = env.int("DEBRIEF_DUE_H", default=72)
 

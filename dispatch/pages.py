@@ -370,6 +370,12 @@ def display_time(at: datetime) -> str:
     return f"{formats.date_format(local, day)} {clock}"
 
 
+def meeting_point() -> str:
+    """Where the paged team meets: MEETING_POINT as the centre wrote it, else a generic text in the
+    reader's language (the centre's own words are one text for every language)."""
+    return settings.MEETING_POINT or _("Emergency entrance of the ECMO centre, ECMO ambulance")
+
+
 def _travel_rows(travel: dict | None) -> dict | None:
     """Outbound and return estimates per mode, and the expected arrival while travelling."""
     if travel is None:
@@ -416,7 +422,7 @@ def team(request: HttpRequest) -> HttpResponse:
         trackedPhases=sorted(statuses.TRACKED_PHASES),
         userId=request.user.pk,
         # The alert card: where to meet, whom to call, and who else is coming (role coverage in words).
-        meetingPoint=settings.MEETING_POINT,
+        meetingPoint=meeting_point(),
         centrePhone=settings.CENTRE_PHONE,
         coverageStateLabels={state: str(label) for state, label in COVERAGE_STATE_LABELS.items()},
         sexLabels=_labels(Sex),

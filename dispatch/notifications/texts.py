@@ -8,9 +8,10 @@ chose English), `referrer_language` (a referring ICU's callback phone), else `de
 """
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 
@@ -149,6 +150,19 @@ def uncovered_message(mission: Mission, team_role: str) -> str:
         _("UNCOVERED %(code)s: no %(role)s accepted. Page someone by phone.")
         % {"code": mission.code, "role": TeamRole(team_role).label},
     )
+
+
+@worded_when_read
+def roster_gap_message(team_role: str, start: datetime | None) -> str:
+    """To the coordinators: nobody reachable holds a role's on-call now (`start` None) or from
+    `start` on, within the readiness horizon; the roster needs a person before a page needs one."""
+    role = TeamRole(team_role).label
+    if start is None:
+        return _("ECMO roster gap: no reachable %(role)s on call NOW. Please fix the roster.") % {"role": role}
+    return _("ECMO roster gap: no reachable %(role)s on call from %(start)s. Please fix the roster.") % {
+        "role": role,
+        "start": f"{timezone.localtime(start):%d.%m. %H:%M}",
+    }
 
 
 @worded_when_read

@@ -40,7 +40,9 @@ class PreparationItem(models.Model):
 class MissionPreparation(models.Model):
     """A mission's checklist, opened when the team is activated, and what the referrer was told."""
 
-    mission = models.OneToOneField("dispatch.Mission", on_delete=models.CASCADE, related_name="preparation")
+    mission = models.OneToOneField(
+        "dispatch.Mission", on_delete=models.CASCADE, related_name="preparation", verbose_name=_("mission")
+    )
     opened_at = models.DateTimeField(_("opened at"))
     # The expected arrival in the last SMS to the referring ICU: an update goes out when the
     # estimate moves away from it by more than PREPARATION_ETA_UPDATE_MIN.
@@ -58,12 +60,21 @@ class MissionPreparation(models.Model):
 class PreparationTick(models.Model):
     """One line of a mission's checklist: the item as asked, whether it is done, and by whom."""
 
-    mission = models.ForeignKey("dispatch.Mission", on_delete=models.CASCADE, related_name="preparation_ticks")
-    item = models.ForeignKey(PreparationItem, on_delete=models.PROTECT, related_name="ticks")
+    mission = models.ForeignKey(
+        "dispatch.Mission", on_delete=models.CASCADE, related_name="preparation_ticks", verbose_name=_("mission")
+    )
+    item = models.ForeignKey(
+        PreparationItem, on_delete=models.PROTECT, related_name="ticks", verbose_name=_("preparation item")
+    )
     done = models.BooleanField(_("done"), default=False)
     value = models.PositiveSmallIntegerField(_("number (e.g. units)"), null=True, blank=True)
     ticked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticked by"),
     )
     ticked_at = models.DateTimeField(_("ticked at"), null=True, blank=True)
 

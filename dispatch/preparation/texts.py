@@ -1,7 +1,8 @@
 """What the referring ICU is texted: the expected arrival and the link to the checklist.
 
-Rendered in the referring doctor's language (their `Profile.language`, else Slovene), with times
-in DISPLAY_TIME_ZONE. No patient data: the mission code, the time and the link only.
+Rendered in the referring doctor's language (`notifications.texts.referrer_language`: their
+`Profile.language`, else the service's, Slovene), with times in DISPLAY_TIME_ZONE. No patient
+data: the mission code, the time and the link only.
 """
 
 from datetime import datetime
@@ -11,23 +12,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dispatch import roles
 from dispatch.models import Mission
-
-DEFAULT_SMS_LANGUAGE = "sl"
+from dispatch.notifications.texts import referrer_language
 
 
 def checklist_url(mission: Mission) -> str:
     """The checklist page, absolute (PUBLIC_BASE_URL), as a link in an SMS."""
     return settings.PUBLIC_BASE_URL + reverse("preparation-page", args=[mission.pk])
-
-
-def referrer_language(mission: Mission) -> str:
-    """The language of the doctor who referred, if a referring doctor did; else Slovene."""
-    creator = mission.created_by
-    profile = getattr(creator, "profile", None)
-    language = getattr(profile, "language", "") if roles.is_referrer(creator) else ""
-    return language if language in dict(settings.LANGUAGES) else DEFAULT_SMS_LANGUAGE
 
 
 def clock(at: datetime) -> str:

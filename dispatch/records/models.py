@@ -13,14 +13,20 @@ from django.utils.translation import gettext_lazy as _
 class Debrief(models.Model):
     """The team's short structured look back at a completed or aborted mission (one per mission)."""
 
-    mission = models.OneToOneField("dispatch.Mission", on_delete=models.PROTECT, related_name="debrief")
+    mission = models.OneToOneField(
+        "dispatch.Mission", on_delete=models.PROTECT, related_name="debrief", verbose_name=_("mission")
+    )
     went_well = models.TextField(_("what went well"))
     went_wrong = models.TextField(_("what went wrong"))
     equipment_issues = models.TextField(_("equipment issues"), blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     # The timeline event that announced it.
-    event = models.OneToOneField("dispatch.MissionEvent", on_delete=models.PROTECT, related_name="debrief")
+    event = models.OneToOneField(
+        "dispatch.MissionEvent", on_delete=models.PROTECT, related_name="debrief", verbose_name=_("event")
+    )
 
     class Meta:
         verbose_name = _("debrief")
@@ -33,9 +39,11 @@ class Debrief(models.Model):
 class DebriefAction(models.Model):
     """Something to follow up after the debrief, and the person who owns it."""
 
-    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="actions")
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="actions", verbose_name=_("debrief"))
     action = models.CharField(_("action"), max_length=300)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="debrief_actions")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="debrief_actions", verbose_name=_("owner")
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -55,7 +63,9 @@ class Survival(models.TextChoices):
 class PatientFollowUp(models.Model):
     """What became of the patient, for the ECMO registry; entered later by a coordinator."""
 
-    mission = models.OneToOneField("dispatch.Mission", on_delete=models.PROTECT, related_name="follow_up")
+    mission = models.OneToOneField(
+        "dispatch.Mission", on_delete=models.PROTECT, related_name="follow_up", verbose_name=_("mission")
+    )
     decannulated_on = models.DateField(_("decannulated on"), null=True, blank=True)
     survived_ecmo = models.CharField(
         _("survived to ECMO discharge"), max_length=8, choices=Survival.choices, default=Survival.UNKNOWN
@@ -63,7 +73,9 @@ class PatientFollowUp(models.Model):
     survived_hospital = models.CharField(
         _("survived to hospital discharge"), max_length=8, choices=Survival.choices, default=Survival.UNKNOWN
     )
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by")
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -7,25 +7,35 @@ retries, status callbacks and reconcile like every other message.
 """
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from dispatch import statuses
 from dispatch.models import Mission, MissionEvent, MissionStatus
 from dispatch.notifications.models import Notification, Purpose
 from dispatch.notifications.services.delivery import queue_message
+from dispatch.notifications.texts import worded_when_read
 from dispatch.registry import Transition
 
 # An SMS segment is 160 GSM characters; keep the whole text to a few segments.
 MAX_DETAIL_CHARS = 300
 
 
+@worded_when_read
 def decision_text(mission: Mission, event: MissionEvent) -> str:
+    """Worded when read: `queue_message` reads it in the referring doctor's language
+    (`texts.referrer_language`); the coordinator's note goes as they typed it."""
     detail = (event.note or "").strip()
     if len(detail) > MAX_DETAIL_CHARS:
         detail = detail[: MAX_DETAIL_CHARS - 1] + "…"
-    parts = [f"ECMO centre, {mission.code}: {statuses.DECISION_TEXTS[event.to_status]}"]
+    parts = [
+        _("ECMO centre, %(code)s: %(decision)s")
+        % {"code": mission.code, "decision": statuses.DECISION_TEXTS[event.to_status]}
+    ]
     if detail:
-        label = "Reason" if event.to_status == MissionStatus.DECLINED else "Note"
-        parts.append(f"{label}: {detail}")
+        if event.to_status == MissionStatus.DECLINED:
+            parts.append(_("Reason: %(detail)s") % {"detail": detail})
+        else:
+            parts.append(_("Note: %(detail)s") % {"detail": detail})
     parts.append(f"{settings.PUBLIC_BASE_URL}/referrals/{mission.pk}/")
     return " ".join(parts)
 

@@ -10,20 +10,26 @@ class Position(models.Model):
     `dispatch.tracking.services.purge_ended_mission_positions`) and never put in events.
     """
 
-    mission = models.ForeignKey("dispatch.Mission", on_delete=models.CASCADE, related_name="positions")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    mission = models.ForeignKey(
+        "dispatch.Mission", on_delete=models.CASCADE, related_name="positions", verbose_name=_("mission")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("team member")
+    )
     phase = models.CharField(_("phase"), max_length=24)
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
     accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at (phone)"))
     received_at = models.DateTimeField(_("received at (server)"))
-    destination_code = models.CharField(max_length=12)
-    remaining_km = models.FloatField()
-    remaining_min = models.FloatField()
-    expected_arrival_at = models.DateTimeField()
+    destination_code = models.CharField(_("destination (hospital code)"), max_length=12)
+    remaining_km = models.FloatField(_("remaining distance (km)"))
+    remaining_min = models.FloatField(_("remaining time (min)"))
+    expected_arrival_at = models.DateTimeField(_("expected arrival"))
 
     class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
         indexes = [
             models.Index(fields=["mission", "phase", "-recorded_at"], name="position_mission_latest"),
             models.Index(fields=["member", "-received_at"], name="position_member_latest"),

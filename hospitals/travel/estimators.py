@@ -1,8 +1,10 @@
 """Travel-time estimates for the mobile ECMO team: road ambulance and helicopter.
 
-Pure Python (stdlib + geopy), no Django, so the model can be tested and tuned without a database.
-Every estimate says which model produced it and, when the preferred model could not be used, why
-(``fallback_reason``): coordinators must be able to judge how far to trust a number.
+Pure Python (stdlib + geopy), no database and no settings, so the model can be tested and tuned
+on its own; only its words come from Django: why a mode is unavailable is a lazy text, put into
+words in the reader's language when shown (``Estimate.to_dict``). Every estimate says which model
+produced it and, when the preferred model could not be used, why (``fallback_reason``):
+coordinators must be able to judge how far to trust a number.
 
 Conventions
 -----------
@@ -27,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.client import HTTPException
 
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, gettext_noop
 from geopy.distance import geodesic
 
 ROAD = "road"
@@ -167,11 +171,15 @@ class Estimate:
     fallback_reason: str | None = None
     legs: list[Leg] = field(default_factory=list)
     available: bool = True
-    unavailable_reason: str | None = None
+    unavailable_reason: str | Promise | None = None
 
     def to_dict(self) -> dict:
-        """JSON-ready form; numbers rounded to what the model can honestly claim (0.1 km / 0.1 min)."""
+        """JSON-ready form; numbers rounded to what the model can honestly claim (0.1 km / 0.1 min).
+
+        The reasons are put into words here, in the language active now (the reader's)."""
         data = asdict(self)
+        for name in ("fallback_reason", "unavailable_reason"):
+            data[name] = None if data[name] is None else str(data[name])
         data["distance_km"] = None if self.distance_km is None else round(self.distance_km, 1)
         data["duration_min"] = None if self.duration_min is None else round(self.duration_min, 1)
         data["legs"] = [leg.to_dict() for leg in self.legs]
@@ -207,8 +215,27 @@ def _total(mode: str, model: str, legs: list[Leg], fallback_reason: str | None =
     )
 
 
-def _unavailable(mode: str, model: str, reason: str) -> Estimate:
+def _unavailable(mode: str, model: str, reason: str | Promise) -> Estimate:
     return Estimate(mode, None, None, model, available=False, unavailable_reason=reason)
+
+
+def _worded(message: str, values: dict) -> str:
+    return gettext(message) % values
+
+
+# A reason in words, translated when it is read (str()): the estimate is computed and cached once,
+# then shown to a Slovene coordinator and an English one. Picklable (the travel cache keeps it).
+_reason = lazy(_worded, str)
+
+
+def night_reason(*, what: str, pad: Place, when: datetime) -> str | Promise:
+    """Why the helicopter cannot fly: night at take-off or landing (``what``) at ``pad`` at ``when``
+    (written in UTC; the pages show it in the centre's time zone)."""
+    message = {
+        "take-off": gettext_noop("night at take-off (%(pad)s, %(when)s UTC) and night flights are not allowed"),
+        "landing": gettext_noop("night at landing (%(pad)s, %(when)s UTC) and night flights are not allowed"),
+    }[what]
+    return _reason(message, {"pad": pad.name, "when": f"{when.astimezone(UTC):%Y-%m-%d %H:%M}"})
 
 
 class GeodesicRoadBackend:
@@ -384,10 +411,16 @@ class HelicopterBackend:
         landing_pad = self.nearest_helipad(destination)
         if takeoff_pad is None or landing_pad is None:
             lacking = origin.name if takeoff_pad is None else destination.name
-            return _unavailable(HELICOPTER, MODEL_HELICOPTER, f"no helipad known near {lacking}")
+            reason = _reason(gettext_noop("no helipad known near %(place)s"), {"place": lacking})
+            return _unavailable(HELICOPTER, MODEL_HELICOPTER, reason)
         if (takeoff_pad.latitude, takeoff_pad.longitude) == (landing_pad.latitude, landing_pad.longitude):
             return _unavailable(
-                HELICOPTER, MODEL_HELICOPTER, f"origin and destination share the nearest helipad ({takeoff_pad.name})"
+                HELICOPTER,
+                MODEL_HELICOPTER,
+                _reason(
+                    gettext_noop("origin and destination share the nearest helipad (%(pad)s)"),
+                    {"pad": takeoff_pad.name},
+                ),
             )
 
         before_flight = _dispatch_and_loading(p)
@@ -408,11 +441,7 @@ class HelicopterBackend:
         if not p.night_flights_allowed:
             for pad, when, what in ((takeoff_pad, takeoff_at, "take-off"), (landing_pad, landing_at, "landing")):
                 if is_night(pad, when, p):
-                    return _unavailable(
-                        HELICOPTER,
-                        MODEL_HELICOPTER,
-                        f"night at {what} ({pad.name}, {when:%Y-%m-%d %H:%M} UTC) and night flights are not allowed",
-                    )
+                    return _unavailable(HELICOPTER, MODEL_HELICOPTER, night_reason(what=what, pad=pad, when=when))
         return _total(HELICOPTER, MODEL_HELICOPTER, [*before_flight, flight, *after_flight])
 
 

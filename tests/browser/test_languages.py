@@ -85,14 +85,11 @@ def _visible_text(page) -> str:
 
 @pytest.fixture(scope="module")
 def daphne(django_db_setup, tmp_path_factory):
-    """The server, with night flights allowed so the walk reads the same by day and by night.
-
-    KNOWN GAP (hospitals/travel/estimators.py): why a mode is unavailable ("night at take-off … and
-    night flights are not allowed", "no helipad known near …") is English free text of the travel
-    model, shown as it is on the mission page. Remove the override once those reasons are translated.
-    """
+    """The server, where it is always night for the helicopter (the sun is never 90° up), so the
+    walk reads the same by day and by night and the travel model's reason ("night at take-off …
+    and night flights are not allowed") is always on the pages, in the page's language."""
     server = Daphne(
-        base_env(DEBUG="false", LOG_LEVEL="WARNING", TRAVEL_NIGHT_FLIGHTS_ALLOWED="true"),
+        base_env(DEBUG="false", LOG_LEVEL="WARNING", TRAVEL_NIGHT_SUN_ELEVATION_DEG="90"),
         tmp_path_factory.mktemp("daphne") / "daphne.log",
     )
     server.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

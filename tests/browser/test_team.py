@@ -449,7 +449,7 @@ def test_alert_is_a_structured_card_with_the_team_and_who_is_missing(open_page, 
     expect(card).to_contain_text("Primary: the team cannulates on site")
     expect(card).to_contain_text("VV ECMO")
     expect(card).to_contain_text("52 years · Female · 71.5 kg")
-    expect(card).to_contain_text(settings.MEETING_POINT)
+    expect(card).to_contain_text("Emergency entrance of the ECMO centre, ECMO ambulance")  # MEETING_POINT unset
     taken = card.locator('li[data-role="perfusionist"]')
     expect(taken).to_contain_text("✓")
     expect(taken).to_contain_text("Perfusionist: Petra Kos")

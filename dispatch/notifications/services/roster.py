@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 
 from dispatch import roles
 from dispatch.errors import NotAllowed, ValidationFailed
-from dispatch.models import TeamRole
-from dispatch.notifications import selectors
+from dispatch.notifications import selectors, texts
 from dispatch.notifications.models import Heartbeat, Purpose, Shift, Tier
 from dispatch.notifications.services.delivery import queue_message
 from dispatch.roles import display_name
@@ -140,10 +139,9 @@ def warn_of_roster_gaps(*, now: datetime | None = None) -> list[str]:
         if Heartbeat.objects.filter(name=key, last_run_at__gt=now - RENOTIFY_AFTER).exists():
             continue
         gap = info["gaps"][0]
-        start = timezone.localtime(datetime.fromisoformat(gap["start"]))
-        when = "NOW" if not info["covered_now"] else f"from {start:%d.%m. %H:%M}"
-        body = f"ECMO roster gap: no reachable {TeamRole(role).label} on call {when}. Please fix the roster."
-        logger.warning(body)
+        start = None if not info["covered_now"] else datetime.fromisoformat(gap["start"])
+        body = texts.roster_gap_message(role, start)
+        logger.warning("roster gap: no reachable %s on call from %s", role, gap["start"])
         with transaction.atomic():
             Heartbeat.objects.update_or_create(name=key, defaults={"last_run_at": now, "detail": gap})
             for coordinator in selectors.coordinators():

@@ -8,16 +8,17 @@
     return el ? JSON.parse(el.textContent) : {};
   }
 
-  /* Django's JavaScript catalogue (base.html loads it before the page scripts). */
-  const g = (text) => (typeof window.gettext === "function" ? window.gettext(text) : text);
+  /* Words: gettext() of Django's JavaScript catalogue (/jsi18n/, which base.html loads before the
+     page scripts), called by name so that `makemessages -d djangojs` finds them. */
 
   /* The indicator's words, translated by the page (pages._live_config "connection"), else here. */
   const WORDS = Object.assign({
-    connecting: g("Connecting…"), reconnecting: g("Reconnecting…"), live: g("Live"), loggedOut: g("Logged out"),
-    noAccess: g("No access"), offlineRetry: g("Offline — retry in {s} s"), reconnectRetry: g("Reconnecting — retry in {s} s"),
+    connecting: gettext("Connecting…"), reconnecting: gettext("Reconnecting…"), live: gettext("Live"),
+    loggedOut: gettext("Logged out"), noAccess: gettext("No access"), offlineRetry: gettext("Offline — retry in {s} s"),
+    reconnectRetry: gettext("Reconnecting — retry in {s} s"),
   }, config().connection || {});
-  WORDS.offline = g("Offline: no network");
-  WORDS.quiet = g("No news from the server — checking…");
+  WORDS.offline = gettext("Offline: no network");
+  WORDS.quiet = gettext("No news from the server — checking…");
 
   /* The connection pill says only what is true now; pages hear every change ("ecmo:connection"). */
   function indicator(state, text) {

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from dispatch.models import TeamRole
 from dispatch.notifications.models import Shift
+from dispatch.notifications.services.roster import warn_of_roster_gaps
 from tests.support import factories
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +53,20 @@ def test_a_local_time_that_does_not_exist_is_a_400(client_for, field, settings):
 
     assert response.status_code == 400
     assert field in response.json()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("sl", "Vrzel v razporedu ECMO: zdaj ni dosegljivega dežurnega za vlogo Medicinska sestra"),
+        ("en", "ECMO roster gap: no reachable Nurse on call NOW. Please fix the roster."),
+    ],
+)
+def test_a_roster_gap_is_texted_to_each_coordinator_in_their_language(twilio, settings, language, expected):
+    settings.DEFAULT_REQUIRED_TEAM_ROLES = [TeamRole.NURSE]
+    coordinator = factories.make_coordinator(phone="+38640777111", language=language)
+
+    assert warn_of_roster_gaps() == [TeamRole.NURSE]
+
+    body = twilio.phone(str(coordinator.profile.phone)).expect_sms(contains="ECMO").last_sms.body
+    assert body.startswith(expected)

@@ -93,7 +93,8 @@ def test_a_drill_has_no_checklist_and_texts_nobody(items, coordinator):
     assert not Notification.objects.filter(mission=mission, purpose=Purpose.PREPARATION).exists()
 
 
-def test_the_sms_speaks_the_referring_doctors_language(items):
+def test_the_sms_speaks_the_referring_doctors_language(items, settings):
+    settings.LANGUAGE_CODE = "sl"  # the service's own language (the suite reads English)
     referrer = factories.make_referrer(factories.regional_hospital("SBMS"))
     referrer.profile.language = "en"
     referrer.profile.save()

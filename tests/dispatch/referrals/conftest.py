@@ -2,6 +2,7 @@ import pytest
 from celery import current_app
 
 from dispatch import scheduling
+from tests.dispatch.notifications.conftest import fake_twilio, twilio  # noqa: F401 — the decision SMS tests
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@ import logging
 
 import pytest
 
-from dispatch.models import EventSource
+from dispatch.models import EventSource, MissionStatus
 from dispatch.notifications.models import PENDING, Notification, Purpose
 from dispatch.notifications.services.delivery import deliver
 from dispatch.referrals import decision
 from dispatch.referrals.selectors import referral_summary
 from dispatch.services.missions import transition_mission
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,47 @@ def test_board_summary_skips_missions_without_referral(mission_id):
 
     other = MissionFactory()
     assert set(referral_summary([mission_id, other.pk])) == {mission_id}
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("sl", "ECMO center, {code}: ZAVRNJENO. Razlog: Too late for ECMO"),
+        ("en", "ECMO centre, {code}: DECLINED. Reason: Too late for ECMO"),
+    ],
+)
+def test_the_decision_sms_reaches_the_referrer_in_their_language(twilio, language, expected):
+    """Worded in the referring doctor's Profile.language; the coordinator's reason as typed."""
+    referrer = factories.make_referrer(factories.regional_hospital("SBMS"), language=language)
+    mission = factories.MissionFactory(
+        status=MissionStatus.UNDER_REVIEW, created_by=referrer, callback_phone="+38641555222"
+    )
+
+    transition_mission(
+        mission_id=mission.pk,
+        to_status="declined",
+        actor=factories.make_coordinator(),
+        source=EventSource.API,
+        reason="Too late for ECMO",
+    )
+
+    body = twilio.phone("+38641555222").expect_sms(contains=mission.code).last_sms.body
+    assert body.startswith(expected.format(code=mission.code))
+
+
+def test_an_advice_note_is_labelled_in_the_referrers_language(twilio):
+    referrer = factories.make_referrer(factories.regional_hospital("SBMS"), language="sl")
+    mission = factories.MissionFactory(
+        status=MissionStatus.UNDER_REVIEW, created_by=referrer, callback_phone="+38641555333"
+    )
+
+    transition_mission(
+        mission_id=mission.pk,
+        to_status="advice_given",
+        actor=factories.make_coordinator(),
+        source=EventSource.API,
+        note="Prone 16 h",
+    )
+
+    body = twilio.phone("+38641555333").expect_sms(contains=mission.code).last_sms.body
+    assert "NASVET podan, zaenkrat brez premestitve. Opomba: Prone 16 h" in body

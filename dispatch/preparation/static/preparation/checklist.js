@@ -10,15 +10,15 @@
   let state = cfg.checklist;
   let reading = false, readAgain = false;
 
-  const t = (s) => (typeof gettext === "function" ? gettext(s) : s);
-  const fill = (fmt, values) => (typeof interpolate === "function" ? interpolate(fmt, values, true)
-    : fmt.replace(/%\((\w+)\)s/g, (_m, k) => values[k]));
+  /* gettext()/interpolate(): Django's JavaScript catalogue (/jsi18n/, loaded by base.html first);
+     called by name, so `makemessages -d djangojs` finds every string. */
+  const fill = (fmt, values) => interpolate(fmt, values, true);
   const clock = (iso) => (window.EcmoClock ? window.EcmoClock.time(iso) : iso);
 
   const BASIS = {
-    position: () => t("(from the team's position)"),
-    estimate: () => t("(from the departure)"),
-    planned: () => t("(the team has not left yet)"),
+    position: () => gettext("(from the team's position)"),
+    estimate: () => gettext("(from the departure)"),
+    planned: () => gettext("(the team has not left yet)"),
   };
 
   function row(id) { return document.querySelector(`.prep-item[data-item-id="${id}"]`); }
@@ -44,7 +44,7 @@
       document.getElementById("prep-eta-basis").textContent = (BASIS[s.expected_arrival_basis] || (() => ""))();
     }
     document.getElementById("prep-progress-text").textContent =
-      fill(t("%(done)s of %(total)s ready"), { done: s.done, total: s.total });
+      fill(gettext("%(done)s of %(total)s ready"), { done: s.done, total: s.total });
     const bar = document.getElementById("prep-progress");
     bar.max = Math.max(1, s.total);
     bar.value = s.done;
@@ -64,7 +64,7 @@
       }
       const by = li.querySelector(".prep-by");
       by.textContent = item.ticked_by && item.ticked_at
-        ? fill(item.done ? t("Ticked by %(name)s at %(time)s") : t("Unticked by %(name)s at %(time)s"),
+        ? fill(item.done ? gettext("Ticked by %(name)s at %(time)s") : gettext("Unticked by %(name)s at %(time)s"),
           { name: item.ticked_by, time: clock(item.ticked_at) })
         : "";
     }
@@ -106,17 +106,17 @@
       li.dataset.busy = "false";
       if (r.ok) { render(body); return; }
       if (r.status === 400) {
-        showError(li, [].concat(body.value || body.item || body.done || body.detail || t("Check this item.")).join(" "));
+        showError(li, [].concat(body.value || body.item || body.done || body.detail || gettext("Check this item.")).join(" "));
         const number = li.querySelector(".prep-number");
         if (body.value && number) number.focus();
       } else {
-        message.textContent = body.detail || fill(t("Not saved (error %(status)s)."), { status: r.status });
+        message.textContent = body.detail || fill(gettext("Not saved (error %(status)s)."), { status: r.status });
       }
       render(state);
       read();
     } catch (e) {
       li.dataset.busy = "false";
-      showError(li, t("No connection: nothing was saved. Try again."));
+      showError(li, gettext("No connection: nothing was saved. Try again."));
       render(state);
     }
   }
