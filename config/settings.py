@@ -231,6 +231,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Paging is IO-bound (each page is one Twilio request): a pool of threads in one worker process
+# sends the first pages of every role at the same time, where 2 prefork slots sent them two by
+# two (bench/RESULTS.md, issue 16). Each thread has its own database connection, closed by
+# Celery's Django fix-up before and after every task. Every worker start (scripts/run.sh,
+# bench/stack.py, the tests, docs/deploy.md) takes the pool and its size from here.
+CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="threads")
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=8)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"

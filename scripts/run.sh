@@ -71,7 +71,7 @@ fi
 respawn() { echo "while :; do $2; echo \"$1 exited (\$?): restarting in 2 s\"; sleep 2; done"; }
 cat >.run/Procfile <<PROCFILE
 web: $daphne_cmd
-worker: $(respawn worker ".venv/bin/celery -A config worker -Q critical,default -c 2 --loglevel INFO")
+worker: $(respawn worker ".venv/bin/celery -A config worker -Q critical,default --loglevel INFO")
 beat: $(respawn beat ".venv/bin/celery -A config beat --schedule .run/celerybeat-schedule --loglevel INFO")
 PROCFILE
 .venv/bin/honcho -f .run/Procfile -d . start

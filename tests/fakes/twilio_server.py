@@ -287,6 +287,38 @@ class _Handler(BaseHTTPRequestHandler):
     do_DELETE = do_POST
 
 
+class Gathering:
+    """New messages held at the fake until `count` of them are open at once: proof that they were sent
+    in parallel. A gathering that is never complete lets everyone through after `timeout` (from the
+    first arrival), so a test that expected it fails on `complete` instead of hanging."""
+
+    def __init__(self, count: int, timeout: float) -> None:
+        self.count = count
+        self.timeout = timeout
+        self.most_open = 0  # the most messages held at one time
+        self._open = 0
+        self._released = False
+        self._cond = threading.Condition()
+
+    @property
+    def complete(self) -> bool:
+        return self.most_open >= self.count
+
+    def join(self) -> None:
+        """Called by each arriving request: wait until the gathering is complete (or times out)."""
+        with self._cond:
+            if self._released:
+                return
+            self._open += 1
+            self.most_open = max(self.most_open, self._open)
+            if self._open >= self.count:
+                self._released = True
+            else:
+                self._cond.wait_for(lambda: self._released, timeout=self.timeout)
+                self._released = True  # a timeout lets everyone through
+            self._cond.notify_all()
+
+
 @dataclass
 class _Injected:
     status: int
@@ -337,6 +369,7 @@ class FakeTwilio:
         self._sms_outcomes: dict[str, tuple[str, int | None]] = {}
         self._call_outcomes: dict[str, str] = {}
         self._phones: dict[str, Any] = {}
+        self._gathering: Gathering | None = None
 
     # ---- lifecycle
 
@@ -487,6 +520,13 @@ class FakeTwilio:
         with self._lock:
             self._hangs.extend([(seconds, carry_out)] * times)
 
+    def gather_messages(self, count: int, *, timeout: float = 20) -> Gathering:
+        """Hold the next new messages (SMS) until `count` are open at once; see `Gathering`."""
+        gathering = Gathering(count, timeout)
+        with self._lock:
+            self._gathering = gathering
+        return gathering
+
     def reject_number(self, number: str, code: int = 21614) -> None:
         """Refuse messages and calls to ``number`` with 400 and this permanent error code."""
         with self._lock:
@@ -526,6 +566,9 @@ class FakeTwilio:
             # Hangs are for writes (creating, updating); a list or fetch in between does not use one up.
             writes = h.command == "POST"
             hang, carry_out = self._hangs.pop(0) if self._hangs and writes else (None, True)
+            gathering = self._gathering if writes and split.path.endswith("/Messages.json") else None
+        if gathering is not None:
+            gathering.join()
         if hang:
             self._stop.wait(hang)
         if carry_out:

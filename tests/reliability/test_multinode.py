@@ -36,7 +36,7 @@ from tests.support import factories
 from tests.support.boards import BoardClients, FailoverBoardClient
 from tests.support.missions import transition_body
 from tests.support.paging import on_call, phone_of, sends_per_notification
-from tests.support.processes import VENV_BIN, Process, base_env, free_port
+from tests.support.processes import VENV_BIN, Process, base_env, free_port, worker_command
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.worker
@@ -99,11 +99,7 @@ class Stack:
         if name.startswith("daphne-"):
             return [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.ports[name]), "config.asgi:application"]
         if name.startswith("worker-"):
-            return [
-                str(VENV_BIN / "celery"), "-A", "config", "worker", "-Q", "critical,default", "-c", "1",
-                "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "-l", "INFO",
-            ]  # fmt: skip
+            return worker_command(name)
         # Each beat keeps its own schedule file, as on its own machine.
         schedule = str(self.tmp / f"{name}-schedule")
         return [str(VENV_BIN / "celery"), "-A", "config", "beat", "-s", schedule, "-l", "INFO"]

@@ -7,7 +7,6 @@ back from Redis (acks_late + visibility timeout) while beat's reconcile task rac
 same step: the alert's token lets exactly one of them run it.
 """
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -23,7 +22,7 @@ from dispatch.services.missions import transition_mission
 from tests.fakes.twilio_server import FakeTwilio
 from tests.support import factories
 from tests.support.paging import on_call, phone_of, sends_per_notification
-from tests.support.processes import VENV_BIN, Process, base_env
+from tests.support.processes import Process, base_env, worker_command
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.worker
@@ -68,15 +67,7 @@ def start_worker(committed_db, fake, tmp_path):
     purge_broker()
 
     def start(name: str) -> Process:
-        worker = Process(
-            [
-                str(VENV_BIN / "celery"), "-A", "config", "worker", "-Q", "critical,default", "-c", "1",
-                "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "-l", "INFO",
-            ],
-            env=env,
-            log_path=tmp_path / f"{name}.log",
-        )
+        worker = Process(worker_command(name), env=env, log_path=tmp_path / f"{name}.log")
         workers.append(worker)
         worker.wait_for_log(" ready.", timeout=30)
         return worker

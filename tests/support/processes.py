@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
+# The worker command of scripts/run.sh, bench/stack.py and docs/deploy.md: its pool and its
+# concurrency come from settings (CELERY_WORKER_POOL, CELERY_WORKER_CONCURRENCY), as in production.
+WORKER_COMMAND = [str(VENV_BIN / "celery"), "-A", "config", "worker", "-Q", "critical,default"]
 
 
 def free_port() -> int:
@@ -103,3 +107,11 @@ class Process:
                 self.kill()
         self._log.close()
 
+
+def worker_command(name: str) -> list[str]:
+    """The production worker command for a drill's worker `name` (unique node name, quiet on the
+    broker, logging each task it receives so a drill can wait on its log)."""
+    return [
+        *WORKER_COMMAND, "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
+        "--without-heartbeat", "-l", "INFO",
+    ]  # fmt: skip
