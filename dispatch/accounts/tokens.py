@@ -7,6 +7,7 @@ decide, at connect and again later, whether their client is still logged in.
 
 from datetime import datetime, timedelta
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
@@ -43,12 +44,21 @@ def revoke_tokens(user_id: int) -> int:
 
 def user_for_token(key: str | None):
     """The active user behind an unexpired token, read now; None otherwise (one query)."""
+    login = login_for_token(key)
+    return None if login is None else login[0]
+
+
+def login_for_token(key: str | None) -> tuple[Any, datetime] | None:
+    """The active user behind an unexpired token and when the token expires, read now (one query).
+
+    A live stream that knows the expiry need not ask again before then (unless told the login changed).
+    """
     if not key:
         return None
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or is_expired(token) or not token.user.is_active:
         return None
-    return token.user
+    return token.user, expires_at(token)
 
 
 def user_for_session(session_key: str | None):
@@ -73,6 +83,15 @@ def user_for_session(session_key: str | None):
     if not constant_time_compare(store.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
         return None
     return user
+
+
+def session_expires_at(session_key: str | None) -> datetime | None:
+    """When a stored session ends, for a store that keeps it in the database (one query); else None."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    model = getattr(store, "model", None)
+    if not session_key or model is None:
+        return None
+    return model.objects.filter(session_key=session_key).values_list("expire_date", flat=True).first()
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):

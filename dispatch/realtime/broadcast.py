@@ -7,6 +7,10 @@ Each group message also carries `after`: the sequence of the previous event in t
 scope (the board: sequence - 1, the sequence being gap-free; a mission: its previous event).
 A stream that has delivered up to `after` can forward the ready-made message at once; any
 other stream treats it as a doorbell and reads what it lacks from the database.
+
+After commit each group's marker (`markers`) is raised to the event's sequence too, in a
+callback of its own: a broadcast that fails or is lost still leaves the marker that sends the
+next catch-up poll to the database.
 """
 
 import logging
@@ -20,6 +24,7 @@ from django.db.models import Max
 from django.utils import translation
 
 from dispatch.models import MissionEvent
+from dispatch.realtime import markers
 from dispatch.realtime.snapshot import doorbell_message, event_messages
 
 logger = logging.getLogger(__name__)
@@ -49,6 +54,20 @@ def publish_event_on_commit(event: MissionEvent) -> None:
     event_id, fallback = event.pk, doorbell_message(event)
     audience = [(BOARD_GROUP, event.sequence - 1), (mission_group(event.mission_id), previous_in_mission)]
     transaction.on_commit(lambda: send_event(event_id, fallback=fallback, audience=audience))
+    # After the broadcast: the marker serves polls, seconds apart; the broadcast is what is awaited.
+    sequences = {group: event.sequence for group, _after in audience}
+    transaction.on_commit(lambda: mark_sent(sequences))
+
+
+def mark_sent(sequences: dict[str, int]) -> None:
+    """Raise each group's marker after commit; if this fails, the marker's lease runs out and polls read."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(markers.raise_groups)(layer, sequences)
+    except Exception:  # noqa: BLE001 — a marker failure must never undo a committed change
+        logger.exception("could not raise the stream markers to %s; polls read the database when they lapse", sequences)
 
 
 def live_message(event_id: int, language: str | None = None) -> dict[str, Any]:
@@ -115,10 +134,18 @@ def announce_credentials_changed(sender=None, *, user_id: int, **kwargs) -> None
 
 
 def _ring_user(user_id: int) -> None:
+    """The login version first (a board whose ring is lost sees it on its next poll), then the ring."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": "user.changed"})
-    except Exception:  # noqa: BLE001 — the streams' periodic check still closes them
+        async_to_sync(_bump_and_ring)(layer, user_id)
+    except Exception:  # noqa: BLE001 — the streams' next full check (poll with news, expiry) still closes them
         logger.exception("could not tell the streams of user %s to re-check their login", user_id)
+
+
+async def _bump_and_ring(layer, user_id: int) -> None:
+    try:
+        await markers.bump_login(layer, user_id)
+    finally:
+        await layer.group_send(user_group(user_id), {"type": "user.changed"})

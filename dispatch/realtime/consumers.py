@@ -13,6 +13,15 @@ poll, before forwarding each event of a mission stream, and when `dispatch.accou
 that the user's login changed (password, deactivation, token deleted, logout, groups) through
 the per-user group. The board forwards on the verdict of its last check: a coordinator sees
 every mission, so only the role or the login can change it, and both ring the user group.
+
+A catch-up poll that finds nothing new costs no database query. It compares the stream's
+position with its group's marker in Redis (`markers`: raised after each commit, and gone when
+Redis forgot it, in which case the poll reads the database). The board's poll re-reads the
+login only when there is something to read anyway, when the user's login version moved (the
+`user.changed` ring may be lost; the version beside it is not), or when the login's own expiry
+(token or session) has come. A mission stream still asks on every poll: whether a member is on
+a mission's team changes without an announcement (a role covered by phone), and a mission page
+is one socket per person following it, not a wall of boards.
 """
 
 import asyncio
@@ -20,6 +29,7 @@ import contextlib
 import json
 import logging
 import random
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,6 +44,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from dispatch import roles, selectors
 from dispatch.accounts import tokens
 from dispatch.presenters import TravelMemo
+from dispatch.realtime import markers
 from dispatch.realtime.broadcast import BOARD_GROUP, mission_group, user_group
 from dispatch.realtime.snapshot import build_snapshot, read_events_after
 from dispatch.referrals import audit
@@ -105,8 +116,9 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_NOT_LOGGED_IN)
             return
-        if not await database_sync_to_async(self.may_follow)():
-            await self.close(code=CLOSE_NOT_ALLOWED)
+        self.login_version: int | None = None  # the user's login version when the access was last read
+        self.access_until = 0.0  # time.time() when the login read then expires (token or session)
+        if not await self.still_allowed():
             return
         if self.mission_id is not None:
             # One patient's stream is a read of their record: logged before anything is sent.
@@ -120,6 +132,7 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await self.send_snapshot(reason="connect")
+        await self._raise_marker()  # the first quiet poll then needs no database read
         after = self._after_from_query()
         if after is not None:
             await self.resume(after)
@@ -147,24 +160,34 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
     def access_now(self) -> int | None:
         """Read the login and the role again: None if the stream may go on, else the close code.
 
-        Token: 1 query (token and user); session: 2 (session and user); then `may_follow`
-        with the fresh user (roles: 1, a mission: +1).
+        Token: 1 query (token and user); session: 3 (session, user, its expiry); then
+        `may_follow` with the fresh user (roles: 1, a mission: +1). Notes when the login expires.
         """
         if self.token_key is not None:
-            user = tokens.user_for_token(self.token_key)
+            login = tokens.login_for_token(self.token_key)
+            user, expires = login if login is not None else (None, None)
         else:
             user = tokens.user_for_session(self.session_key)
+            expires = tokens.session_expires_at(self.session_key) if user is not None else None
         if user is None or user.pk != self.user.pk:
             return CLOSE_NOT_LOGGED_IN
         self.user = user  # fresh: no cached roles
+        # A store that does not say when its session ends: ask again at the next poll.
+        self.access_until = expires.timestamp() if expires is not None else 0.0
         return None if self.may_follow() else CLOSE_NOT_ALLOWED
 
     async def still_allowed(self) -> bool:
-        """Check now; close the stream (4401 / 4403) and say False if the client lost its access."""
+        """Check now; close the stream (4401 / 4403) and say False if the client lost its access.
+
+        The login version is read first: a change committed after it moves it again, so the
+        next poll asks once more instead of trusting a read that may predate the change.
+        """
         if self.closed_with is not None:
             return False
+        version = await self._login_version()
         code = await database_sync_to_async(self.access_now)()
         if code is None:
+            self.login_version = version
             return True
         self.closed_with = code
         logger.info("closing %s for user %s with %s: access changed", self.channel_name, self.user.pk, code)
@@ -174,6 +197,17 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
     async def allowed_to_forward(self) -> bool:
         """Before an event goes out. A mission stream checks each time; the board in `BoardConsumer`."""
         return await self.still_allowed()
+
+    async def access_in_doubt(self) -> bool:
+        """On a poll with nothing new: must the access be read again? The board asks Redis and the clock only."""
+        return True
+
+    async def _login_version(self) -> int | None:
+        try:
+            return await markers.login_version(self.channel_layer, self.user.pk)
+        except Exception:  # noqa: BLE001 — Redis away: remember nothing, so the next poll asks again
+            logger.warning("login version of user %s could not be read", self.user.pk)
+            return None
 
     async def user_changed(self, message: dict[str, Any]) -> None:
         """From `dispatch.accounts` via the user's group: password, deactivation, token, logout or roles."""
@@ -270,9 +304,13 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         await self.deliver_after(self.position)
 
     async def realtime_poll(self, message: dict[str, Any]) -> None:
-        if not await self.still_allowed():
+        """Catch up if the group's marker is ahead (or gone); nothing new and no doubt: no database read."""
+        news = await self._anything_new()
+        if (news or await self.access_in_doubt()) and not await self.still_allowed():
             return
-        await self.deliver_after(self.position)
+        if news:
+            await self.deliver_after(self.position)
+            await self._raise_marker()
         await self.send_json(
             {"type": "heartbeat", "sequence": self.position, "server_time": timezone.now().isoformat()}
         )
@@ -304,6 +342,26 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         self.position = max(self.position, position)
         return len(messages)
 
+    def marker_group(self) -> str:
+        """The group whose marker bounds this stream's events (its one stream group)."""
+        return self.stream_groups()[0]
+
+    async def _anything_new(self) -> bool:
+        """True when the marker is ahead of what this stream delivered, or Redis no longer has it."""
+        try:
+            newest = await markers.newest_in_group(self.channel_layer, self.marker_group())
+        except Exception:  # noqa: BLE001 — Redis away: the database answers
+            logger.warning("stream marker of %s could not be read", self.marker_group())
+            return True
+        return newest is None or newest > self.position
+
+    async def _raise_marker(self) -> None:
+        """After a database read: everything in scope up to `position` has committed, so the marker may say so."""
+        try:
+            await markers.raise_groups(self.channel_layer, {self.marker_group(): self.position})
+        except Exception:  # noqa: BLE001 — the next poll reads the database again; nothing is lost
+            logger.warning("stream marker of %s could not be raised", self.marker_group())
+
     async def _poll_forever(self) -> None:
         """Ring our own doorbell now and then, through the channel so it queues with everything else."""
         interval = settings.REALTIME_CATCH_UP_SECONDS
@@ -326,8 +384,15 @@ class BoardConsumer(MissionStreamConsumer):
         return [BOARD_GROUP]
 
     async def allowed_to_forward(self) -> bool:
-        """The verdict of the last check (connect, poll, user group): no read per event for 200 boards."""
+        """The verdict of the last check (connect, poll, user group): no read per event for 1,000 boards."""
         return self.closed_with is None
+
+    async def access_in_doubt(self) -> bool:
+        """Only the login or the role can change a coordinator's board: the version moved, or the login expired."""
+        if time.time() >= self.access_until:
+            return True
+        version = await self._login_version()
+        return version is None or version != self.login_version
 
 
 class MissionConsumer(MissionStreamConsumer):
