@@ -1,7 +1,9 @@
-"""A changed hospital changes travel estimates: warm the matrix again once the change commits.
+"""A changed hospital changes travel estimates: the helipad list is read again, and the matrix is
+warmed again once the change commits.
 
-Correctness does not depend on this (cache keys contain the places, see `hospitals.matrix`); it
-only spares the next reader the computation (an OSRM request per pair when OSRM is used).
+The helipads are held in process memory (`hospitals.matrix.helipads`), so dropping them is needed
+for correctness. The warm-up is not (cache keys contain the places, see `hospitals.matrix`); it only
+spares the next reader the computation (an OSRM request per pair when OSRM is used).
 """
 
 import logging
@@ -30,4 +32,5 @@ def schedule_matrix_recompute() -> None:
 @receiver(post_save, sender=Hospital, dispatch_uid="hospitals.travel_matrix.saved")
 @receiver(post_delete, sender=Hospital, dispatch_uid="hospitals.travel_matrix.deleted")
 def hospital_changed(sender, **kwargs) -> None:
+    matrix.hospital_changed()  # first: the warm-up must see the new helipads
     transaction.on_commit(schedule_matrix_recompute)

@@ -167,3 +167,26 @@ def test_estimates_still_come_when_the_cache_is_down(monkeypatch):
     result = selectors.travel_between(Hospital.objects.get(code="UKCL"), Hospital.objects.get(code="SBMS"))
 
     assert result["estimates"]["road"]["available"] is True
+
+
+@pytest.mark.django_db
+def test_the_helipad_list_is_read_once_per_process(django_assert_num_queries):
+    matrix.helipads()
+
+    with django_assert_num_queries(0):
+        matrix.helipads()
+
+
+@pytest.mark.django_db
+def test_a_helipad_added_by_another_process_is_seen_at_the_next_estimate():
+    centre, trbovlje = Hospital.objects.get(code="UKCL"), Hospital.objects.get(code="SBTR")
+    before = selectors.travel_between(centre, trbovlje, SUMMER_MORNING)["estimates"]["helicopter"]
+    # Another process saved it (no signal here) and, on commit, moved the shared generation on.
+    Hospital.objects.filter(pk=trbovlje.pk).update(has_helipad=True)
+    matrix.travel_cache().set(matrix.HOSPITALS_GENERATION_KEY, "another-process", timeout=None)
+    trbovlje.refresh_from_db()
+
+    after = selectors.travel_between(centre, trbovlje, SUMMER_MORNING)["estimates"]["helicopter"]
+
+    assert not any(leg["kind"] == "ground" for leg in after["legs"])
+    assert after != before
