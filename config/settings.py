@@ -371,6 +371,7 @@ CELERY_BEAT_SCHEDULE |= {
 }
 CELERY_TASK_ROUTES = {
     "notifications.run_escalation_step": {"queue": "critical"},
+    "notifications.run_escalation_steps": {"queue": "critical"},
     "notifications.deliver_notifications": {"queue": "critical"},
     "notifications.reconcile_paging": {"queue": "critical"},
     # A phone still ringing for a cancelled mission must stop now, not behind the roster check.

@@ -29,6 +29,7 @@ from dispatch.notifications.services.escalation import (
     advance_if_exhausted,
     page_people,
     policy_snapshot,
+    schedule_first_steps,
     schedule_step,
     stand_down_others,
     stop_escalation,
@@ -75,8 +76,8 @@ def open_alerts(*, mission: Mission) -> list[Alert]:
             defaults={"message": texts.alert_message(mission, role), "policy": policy_snapshot(role)},
         )
         if created:
-            schedule_step(alert, delay_s=0)
             opened.append(alert)
+    schedule_first_steps(opened)
     if opened:
         record_event(
             mission=mission,

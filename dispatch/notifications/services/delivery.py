@@ -17,10 +17,11 @@ its text for everyone paged, is worded again for its recipient just before it go
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -230,6 +231,34 @@ def deliver(*, notification_id: int) -> None:
     if notification.status == ERROR:
         logger.warning("%s to %s failed: %s", notification.channel, notification.to_number, notification.error_reason)
         _after_unanswered(notification, permanent=result.permanent)
+
+
+# At most this many sends of one batch at once (an activation's first pages: one per role, plus spares).
+MAX_PARALLEL_SENDS = 8
+
+
+def deliver_together(notification_ids: list[int]) -> None:
+    """Send these messages at the same time: each is one HTTP request that mostly waits on Twilio.
+
+    An activation's first pages leave together instead of one after another. Each send runs on
+    its own thread with its own database connection, which it closes; so inside a transaction
+    (whose rows other connections cannot see yet) they are sent one by one, here.
+    """
+    ids = list(dict.fromkeys(notification_ids))
+    if len(ids) < 2 or transaction.get_connection().in_atomic_block:
+        for notification_id in ids:
+            deliver(notification_id=notification_id)
+        return
+    with ThreadPoolExecutor(max_workers=min(len(ids), MAX_PARALLEL_SENDS), thread_name_prefix="send") as pool:
+        # list(): a send that raised raises here too, after the others have finished.
+        list(pool.map(_deliver_on_own_connection, ids))
+
+
+def _deliver_on_own_connection(notification_id: int) -> None:
+    try:
+        deliver(notification_id=notification_id)
+    finally:
+        connections.close_all()  # this thread's connections only (back to the pool)
 
 
 def _first_claimed_at(notification: Notification) -> datetime:

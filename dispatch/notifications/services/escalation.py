@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch import scheduling
+from dispatch.errors import NotVisible
 from dispatch.models import EventSource, Mission
 from dispatch.notifications import errors, selectors, texts
 from dispatch.notifications.models import (
@@ -40,6 +41,7 @@ EARLY_TOLERANCE = timedelta(milliseconds=500)
 
 
 STEP_TASK = "notifications.run_escalation_step"
+STEPS_TASK = "notifications.run_escalation_steps"
 
 
 def _timing(row: EscalationPolicy | None, field: str, setting: str) -> int:
@@ -68,13 +70,33 @@ def policy_snapshot(team_role: str) -> dict:
     }
 
 
-def schedule_step(alert: Alert, *, delay_s: float) -> None:
-    """Make the next step due after `delay_s` and schedule it on commit with a fresh token."""
+def _make_due(alert: Alert, *, delay_s: float) -> str:
+    """Make the next step due after `delay_s` with a fresh token (the reconcile task reads both)."""
     alert.next_step_due_at = timezone.now() + timedelta(seconds=delay_s)
     token = str(alert.new_token())
     alert.save(update_fields=["next_step_due_at", "active_token"])
+    return token
+
+
+def schedule_step(alert: Alert, *, delay_s: float) -> None:
+    """Make the next step due after `delay_s` and schedule it on commit with a fresh token."""
+    token = _make_due(alert, delay_s=delay_s)
     # A lost enqueue is caught by the reconcile task (the due time is in the row).
     scheduling.enqueue_on_commit(STEP_TASK, (alert.pk, token), countdown=delay_s, task_id=f"alert-{alert.pk}-{token}")
+
+
+def schedule_first_steps(alerts: list[Alert]) -> None:
+    """Make the first step of each of a mission's new alerts due now, run together by one task.
+
+    One task takes the mission lock once and sends every role's first pages at the same time
+    (`run_due_steps`); one task per role would queue on that lock and send them one by one.
+    Each alert keeps its own token and due time, so the reconcile task still runs a lost one.
+    """
+    steps = [(alert.pk, _make_due(alert, delay_s=0)) for alert in alerts]
+    if steps:
+        first_id, first_token = steps[0]
+        task_id = f"alerts-{first_id}-{first_token}"
+        scheduling.enqueue_on_commit(STEPS_TASK, ([list(step) for step in steps],), task_id=task_id)
 
 
 def stop_escalation(alert: Alert) -> None:
@@ -87,20 +109,47 @@ def run_due_step(*, alert_id: int, token: str) -> list[int]:
 
     Returns the ids of the notifications it created (already sent when it returns).
     """
+    return run_due_steps(steps=[(alert_id, token)])
+
+
+def run_due_steps(*, steps: list[tuple[int, str]]) -> list[int]:
+    """Run each alert's next step whose token is still active and which is due, in one
+    transaction (the mission is locked once), then send all their pages at the same time.
+
+    Returns the ids of the notifications created (already sent when it returns).
+    """
+    ids: list[int] = []
+    # Called inside a transaction (a test, a caller's own block), the pages go out after our block.
+    nested = transaction.get_connection().in_atomic_block
     with transaction.atomic():
-        try:
-            mission, alert = lock_alert(alert_id)
-        except Exception:  # noqa: BLE001 — the alert is gone (mission deleted, test teardown)
-            return []
-        if str(alert.active_token) != str(token) or alert.state != AlertState.PAGING:
-            return []
-        now = timezone.now()
-        if alert.next_step_due_at is None or alert.next_step_due_at > now + EARLY_TOLERANCE:
-            return []
-        ids = run_next_step(mission=mission, alert=alert)
-    for notification_id in ids:
-        delivery.deliver(notification_id=notification_id)
+        if not nested:
+            # Registered first, so the pages leave before the live broadcasts of their timeline events.
+            transaction.on_commit(lambda: _send_pages(ids))
+        for alert_id, token in sorted((int(a), str(t)) for a, t in steps):  # one lock order
+            ids += _run_if_due(alert_id, token)
+    if nested:
+        delivery.deliver_together(ids)
     return ids
+
+
+def _send_pages(notification_ids: list[int]) -> None:
+    try:
+        delivery.deliver_together(notification_ids)
+    except Exception:  # noqa: BLE001 — the pages stay pending or claimed: the reconcile task sends or asks
+        logger.exception("sending pages %s failed; the reconcile task takes them over", notification_ids)
+
+
+def _run_if_due(alert_id: int, token: str) -> list[int]:
+    """Inside the caller's transaction: lock the mission and the alert, run the step if still due."""
+    try:
+        mission, alert = lock_alert(alert_id)
+    except (NotVisible, Alert.DoesNotExist, Mission.DoesNotExist):  # gone (mission deleted, teardown)
+        return []
+    if str(alert.active_token) != str(token) or alert.state != AlertState.PAGING:
+        return []
+    if alert.next_step_due_at is None or alert.next_step_due_at > timezone.now() + EARLY_TOLERANCE:
+        return []
+    return run_next_step(mission=mission, alert=alert)
 
 
 def _recipients_for(alert: Alert, tier: str) -> tuple[list, list[dict]]:

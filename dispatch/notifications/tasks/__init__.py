@@ -5,7 +5,7 @@ from dispatch.notifications.tasks.deliver_notifications import deliver_notificat
 from dispatch.notifications.tasks.hang_up_calls import hang_up_calls
 from dispatch.notifications.tasks.reconcile_paging import reconcile_paging
 from dispatch.notifications.tasks.remind_review import remind_review
-from dispatch.notifications.tasks.run_escalation_step import run_escalation_step
+from dispatch.notifications.tasks.run_escalation_step import run_escalation_step, run_escalation_steps
 
 __all__ = [
     "check_roster",
@@ -14,4 +14,5 @@ __all__ = [
     "reconcile_paging",
     "remind_review",
     "run_escalation_step",
+    "run_escalation_steps",
 ]

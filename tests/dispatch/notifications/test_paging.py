@@ -4,9 +4,11 @@ import threading
 import time
 import uuid
 
+import pytest
 import requests
 from django.utils import timezone
 
+from dispatch import scheduling
 from dispatch.models import MissionAssignment, MissionEvent, MissionStatus, TeamRole
 from dispatch.notifications.models import Alert, AlertState, Notification, PagingContact
 from dispatch.notifications.services.escalation import policy_snapshot
@@ -208,3 +210,20 @@ def test_backup_still_paged_is_told_to_stand_down_when_the_primary_accepts(twili
 
     twilio.phone(phone_of(backup)).expect_sms(contains="stand down", timeout=5)
     assert not [m for m in twilio.messages if m.to == phone_of(primary) and "stand down" in m.body]
+
+
+@pytest.mark.django_db
+def test_an_activation_runs_every_roles_first_step_in_one_task(monkeypatch):
+    """One task locks the mission once and sends all first pages together; one per role would queue on the lock."""
+    enqueued = []
+    monkeypatch.setattr(scheduling, "enqueue_on_commit", lambda name, args, **kw: enqueued.append((name, args)))
+
+    mission = activate(roles=tuple(TeamRole.values))
+
+    steps = [args[0] for name, args in enqueued if name.startswith("notifications.run_escalation_step")]
+    assert [name for name, _args in enqueued if name.startswith("notifications.run_escalation_step")] == [
+        "notifications.run_escalation_steps"
+    ]
+    assert sorted(alert_id for alert_id, _token in steps[0]) == sorted(
+        Alert.objects.filter(mission=mission).values_list("pk", flat=True)
+    )
