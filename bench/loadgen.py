@@ -1,4 +1,10 @@
-"""Open-loop HTTP load generator, run in its own process so it does not share the server's CPU time."""
+"""HTTP load generators, run in their own process so they do not share the server's Python thread.
+
+Closed loop (`run_throughput`): a fixed number of connections each sending its next request as soon
+as the last answer arrives: the most the server serves, i.e. its throughput. Open loop
+(`run_load`): requests leave on a fixed schedule whatever the server does, so queueing shows in
+the latency (a closed loop would hide it by slowing down with the server).
+"""
 
 from __future__ import annotations
 
@@ -76,9 +82,53 @@ async def _transitions(session, base, headers, walks, rate, result: LoadResult, 
             await asyncio.sleep(interval)
 
 
+async def _closed_loop(session, url, headers, concurrency: int, duration: float) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    start = time.perf_counter()
+    deadline = start + duration
+
+    async def client():
+        while (t0 := time.perf_counter()) < deadline:
+            try:
+                async with session.get(url, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        errors.append(f"GET {response.status}")
+            except Exception as exc:  # noqa: BLE001 — every failure is counted, none stops the run
+                errors.append(f"GET {type(exc).__name__}")
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    return {"latencies_ms": latencies, "errors": errors, "rate": len(latencies) / elapsed}
+
+
+def run_throughput(base: str, token: str, paths: list[str], concurrency: int, duration: float,
+                   rounds: int = 1) -> dict[str, list[dict]]:
+    """Closed-loop throughput of each path, in turn (path A, B, A, B… for `rounds`), same connections.
+
+    Alternating the paths spreads the machine's other load over both figures alike.
+    """
+
+    async def main():
+        headers = {"Authorization": f"Token {token}"}
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        results: dict[str, list[dict]] = {path: [] for path in paths}
+        async with aiohttp.ClientSession(connector=connector) as session:
+            for path in paths:  # warm-up: every worker process, every cache
+                await _closed_loop(session, base + path, headers, concurrency, min(2.0, duration))
+            for _ in range(rounds):
+                for path in paths:
+                    results[path].append(await _closed_loop(session, base + path, headers, concurrency, duration))
+        return results
+
+    return asyncio.run(main())
+
+
 def run_load(base: str, token: str, rate: float, duration: float, walks: list[list[tuple[int, str]]],
              transition_rate: float) -> dict:
-    """Entry point for the child process: returns plain data for the parent."""
+    """Open-loop snapshot load plus transitions: entry point for the child process; plain data back."""
 
     async def main():
         result = LoadResult()

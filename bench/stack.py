@@ -92,18 +92,40 @@ def daphne(env: dict[str, str], workers: int = int(os.environ.get("BENCH_WEB_WOR
         proc.wait(timeout=10)
 
 
+# The worker command of scripts/run.sh and docs/deploy.md: pool and concurrency come from settings
+# (CELERY_WORKER_POOL, CELERY_WORKER_CONCURRENCY). BENCH_WORKER_ARGS adds options, e.g. to measure
+# another pool against it ("--pool gevent --concurrency 64"); empty for the figures in RESULTS.md.
+WORKER_COMMAND = ["celery", "-A", "config", "worker", "-Q", "critical,default"]
+
+
+def _wait_worker_ready(proc: subprocess.Popen, node: str, timeout: float = 60) -> None:
+    """Wait until the worker answers a ping (what `celery inspect ping` does), not a fixed time."""
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited ({proc.returncode}) before it was ready")
+        if app.control.ping(destination=[node], timeout=0.5):
+            return
+    raise RuntimeError(f"the Celery worker did not answer a ping within {timeout} s")
+
+
 @contextmanager
 def celery_worker(env: dict[str, str]):
+    """Needs `setup_django(env)` first (the ping goes through the stack's broker)."""
+    node = f"bench-{os.getpid()}@{socket.gethostname()}"
+    extra = os.environ.get("BENCH_WORKER_ARGS", "").split()
     proc = subprocess.Popen(
-        [str(VENV_BIN / "celery"), "-A", "config", "worker", "-Q", "critical,default", "-c", "2",
-         "--without-mingle", "--without-gossip", "--loglevel", "WARNING"],
+        [str(VENV_BIN / WORKER_COMMAND[0]), *WORKER_COMMAND[1:], "-n", node, *extra,
+         "--without-mingle", "--without-gossip", "--loglevel", "WARNING"],  # fmt: skip
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=sys.stderr,
     )
     try:
-        time.sleep(3)
+        _wait_worker_ready(proc, node)
         yield proc
     finally:
         proc.terminate()
