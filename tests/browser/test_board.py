@@ -436,3 +436,18 @@ def test_board_and_its_cards_follow_dark_mode(browser, server, coordinator):
     found = axe.violations(page)
     assert not found, axe.describe(found)
     context.close()
+
+
+def test_the_referral_line_on_a_card_is_in_words_not_codes(open_page, server, coordinator):
+    referrer = factories.make_referrer(factories.regional_hospital("SBCE"))
+    referral = {"support": "vv", "patient_age": 45, "patient_sex": "male", "patient_weight_kg": "80.0",
+                "referring_physician": "Dr. Novak", "callback_phone": "+38641555111", "gas_unit": "mmHg",
+                "pao2": 54, "fio2": 0.6}  # no PEEP, compliance or X-ray yet: Murray cannot be counted
+    status, body = api(server, referrer, "POST", "/api/v1/referrals/", referral)
+    assert status == 201, body
+    page = open_page(coordinator, "/board/")
+
+    line = page.locator(f'.mission-card[data-mission-id="{body["mission_id"]}"] .referral')
+    expect(line).to_contain_text("MURRAY —")
+    expect(line).to_contain_text("EOLIA: cannot be decided yet")
+    expect(line).not_to_contain_text("undeterminable")

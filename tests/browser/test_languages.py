@@ -166,3 +166,22 @@ def test_every_string_of_ours_is_in_the_pages_language(browser, server, people, 
     if language == "sl":
         untranslated += _english_in(text)
     assert untranslated == [], f"{untranslated}\n--- the page read:\n{text}"
+
+
+@pytest.mark.parametrize(("role", "path", "shows"), WALK)
+def test_every_page_fits_a_phone_in_slovene(browser, server, people, missions, role, path, shows):
+    """Slovene words are longer: the top bar wraps instead of pushing the page sideways."""
+    context = browser.new_context(
+        locale="sl-SI", extra_http_headers={"Accept-Language": "sl"}, viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    try:
+        context.add_cookies([login_cookie(people[role], server)])
+        page = context.new_page()
+        page.goto(server + path.format(**{name: m.pk for name, m in missions.items()}))
+        if shows:
+            expect(page.locator("main")).to_contain_text(missions[shows].code, timeout=10_000)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+    finally:
+        context.close()
+    assert width <= PHONE["width"]

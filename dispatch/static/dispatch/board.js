@@ -64,12 +64,16 @@
     return null;
   }
 
+  // The EOLIA verdict in words (the same words as the referral's assessment panel).
+  const EOLIA = { met: gettext("met"), not_met: gettext("not met"), undeterminable: gettext("cannot be decided yet") };
+
   function referralText(r) {
     if (!r) return t("noReferral");
+    // A score that cannot be counted yet shows a dash, as on the referral form.
     const scores = Object.entries(r.scores || {})
-      .map(([name, s]) => `${name.toUpperCase()} ${s.score === null ? "?" : s.score}${s.risk_class ? " (" + s.risk_class + ")" : ""}`);
+      .map(([name, s]) => `${name.toUpperCase()} ${s.score === null ? "—" : s.score}${s.risk_class ? " (" + s.risk_class + ")" : ""}`);
     const parts = [scores.join(" · ") || t("noScore")];
-    if (r.eolia) parts.push("EOLIA " + r.eolia.replace("_", " "));
+    if (r.eolia) parts.push("EOLIA: " + (EOLIA[r.eolia] || r.eolia));
     parts.push(r.missing_count ? t("missingForDecision", { count: r.missing_count }) : t("complete"));
     if ((r.absolute_contraindications || []).length) parts.push(t("absoluteContraindication"));
     return parts.join(" · ");

@@ -289,13 +289,13 @@
       const options = (first) => [h("option", { value: "" }, first), ...people.map((p) => h("option", { value: p.id }, p.name))];
       const result = h("p", { class: "result", role: "status" });
       const box = h("div", { class: "paging-controls", role: "group", "aria-label": t("pagingControls", { role: roleLabel(role) }) },
-        h("button", { type: "button", class: "repage", "data-action": "repage" }, t("repage")),
+        h("button", { type: "button", class: "repage secondary", "data-action": "repage" }, t("repage")),
         h("details", {},
           h("summary", {}, `${t("pagePerson")} / ${t("coverByPhone")}`),
           h("label", {}, t("personFor", { role: roleLabel(role) }), h("select", { name: "member" }, ...options(t("choosePerson")))),
-          h("button", { type: "button", class: "page-person", "data-action": "page" }, t("pagePerson")),
+          h("button", { type: "button", class: "page-person secondary", "data-action": "page" }, t("pagePerson")),
           h("label", {}, t("coverNote"), h("input", { type: "text", name: "note", autocomplete: "off" })),
-          h("button", { type: "button", class: "cover", "data-action": "cover" }, t("coverByPhone"))),
+          h("button", { type: "button", class: "cover secondary", "data-action": "cover" }, t("coverByPhone"))),
         result);
       box.addEventListener("click", async (ev) => {
         const button = ev.target.closest("button[data-action]");

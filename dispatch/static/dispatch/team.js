@@ -207,7 +207,9 @@
       if (!["accepted", "covered_by_phone"].includes(state)) missing.push(roleLabel);
       return h("li", { class: "member state-" + state, "data-role": role, "data-state": state },
         h("span", { class: "sign", "aria-hidden": "true" }, COVERAGE_SIGNS[state] || "•"),
-        h("span", { class: "who" }, h("strong", {}, roleLabel), ": ", name || t("nobody"), mine ? " (" + t("you") + ")" : ""),
+        h("span", { class: "who" }, h("strong", {}, roleLabel), ": ",
+          // Your own role before you answer is yours to take, not "nobody yet".
+          name ? name + (mine ? " (" + t("you") + ")" : "") : (mine ? t("you") : t("nobody"))),
         h("span", { class: "state" }, (cfg.coverageStateLabels || {})[state] || state));
     });
     return h("section", { class: "team-list", "aria-label": t("team") },

@@ -42,6 +42,8 @@
     decision.dataset.status = m.status;
     phase.textContent = (cfg.phases || {})[m.status] || m.status_label;
     status.textContent = (cfg.statusLabels || {})[m.status] || m.status_label || m.status;
+    // The centre's own word for the phase, unless the plain words already say it.
+    status.parentElement.hidden = phase.textContent.includes(status.textContent);
     if (m.status === "requested" || m.status === "under_review") {
       decision.dataset.decision = "pending";
       decisionText.textContent = cfg.decisions.pending;
