@@ -13,6 +13,7 @@ callback of its own: a broadcast that fails or is lost still leaves the marker t
 next catch-up poll to the database.
 """
 
+import json
 import logging
 from typing import Any
 
@@ -102,15 +103,19 @@ def deliver(message: dict[str, Any], audience: Audience, *, localized: dict[str,
     """The one place a live message leaves the process (tests capture it here).
 
     `message` is in the default language; `localized` holds it in every language by code.
+    The group message carries each language's message as ready JSON text: a stream forwards it
+    as it is, so 1,000 boards cost one encoding per language, not one per connection.
     """
     layer = get_channel_layer()
     if layer is None:
         return
+    texts = {code: json.dumps(ready) for code, ready in (localized or {}).items() if "mission" in ready}
+    if not texts and "mission" in message:
+        texts[settings.LANGUAGE_CODE] = json.dumps(message)
+    payload = {"type": "mission.event", "sequence": message["sequence"], "texts": texts}
     for group, after in audience:
         try:
-            async_to_sync(layer.group_send)(
-                group, {"type": "mission.event", "event": message, "localized": localized or {}, "after": after}
-            )
+            async_to_sync(layer.group_send)(group, {**payload, "after": after})
         except Exception:  # noqa: BLE001 — a broadcast failure must never undo a committed change
             logger.exception(
                 "live broadcast of event %s to %s failed; clients will resume from the database",

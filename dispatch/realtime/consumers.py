@@ -290,18 +290,27 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         this event is the next one, so the ready-made message goes out without a database read
         (200 boards, one read each per event, would cost seconds). Otherwise it is a doorbell.
         """
-        event = message.get("localized", {}).get(self.language) or message.get("event", {})
-        sequence = event.get("sequence", 0)
+        sequence, text = self._ready_made(message)
         if sequence <= self.position:
             return
         if not await self.allowed_to_forward():
             return
         after = message.get("after")
-        if after is not None and after <= self.position and "mission" in event:
-            await self.send_json(event)
+        if after is not None and after <= self.position and text is not None:
+            await self.send(text_data=text)
             self.position = sequence
             return
         await self.deliver_after(self.position)
+
+    def _ready_made(self, message: dict[str, Any]) -> tuple[int, str | None]:
+        """The event's sequence and its ready JSON text in this stream's language (None: a doorbell)."""
+        texts = message.get("texts")
+        if texts is not None:
+            text = texts.get(self.language) or next(iter(texts.values()), None)
+            return message.get("sequence", 0), text
+        # A node of the version before ready texts (during a rolling deploy): the message as a dict.
+        event = message.get("localized", {}).get(self.language) or message.get("event", {})
+        return event.get("sequence", 0), json.dumps(event) if "mission" in event else None
 
     async def realtime_poll(self, message: dict[str, Any]) -> None:
         """Catch up if the group's marker is ahead (or gone); nothing new and no doubt: no database read."""

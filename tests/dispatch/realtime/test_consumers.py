@@ -355,6 +355,23 @@ async def test_next_event_is_forwarded_as_broadcast_without_a_database_read(worl
     await communicator.disconnect()
 
 
+async def test_the_ready_text_in_the_streams_language_is_forwarded_as_it_is(world):
+    """One encoding per language per event, not one per connection: the text goes out unchanged."""
+    communicator = await open_stream("/ws/board/", world.coordinator)
+    position = (await receive(communicator))["sequence"]
+    texts = {
+        language: '{"type": "mission.event", "sequence": %d, "mission": {"marker": "%s"}}' % (position + 1, language)
+        for language in ("sl", "en")
+    }
+
+    await get_channel_layer().group_send(
+        BOARD_GROUP, {"type": "mission.event", "sequence": position + 1, "texts": texts, "after": position}
+    )
+
+    assert (await communicator.receive_output(timeout=3))["text"] == texts["en"]  # the suite's page language
+    await communicator.disconnect()
+
+
 async def test_broadcast_after_a_lost_one_is_read_from_the_database_in_order(world):
     communicator = await open_stream("/ws/board/", world.coordinator)
     await receive(communicator)
