@@ -327,6 +327,14 @@ def test_phase_durations_are_written_with_units_never_as_a_clock(open_page, coor
     expect(_card(page, short).locator(".requested")).to_have_text(re.compile(r"^Requested 3 min ago$"))
 
 
+def test_the_first_minute_reads_under_1_min_never_0_min(open_page, coordinator):
+    fresh = factories.MissionFactory(status=S.REQUESTED, requested_at=timezone.now(), status_changed_at=timezone.now())
+    page = open_page(coordinator, "/board/")
+
+    expect(_card(page, fresh).locator(".requested")).to_have_text("Requested under 1 min ago")
+    expect(_card(page, fresh).locator(".phase-duration")).to_have_text(re.compile(r"^under 1 min"))
+
+
 def test_accepted_and_declined_roles_differ_in_words_and_sign_not_only_colour(open_page, coordinator):
     from dispatch.notifications.models import Alert, AlertRecipient
 

@@ -28,10 +28,11 @@
     return day + " " + clock;
   }
 
-  /* Whole minutes as "45 min" or "1 h 04 min". */
+  /* Whole minutes as "45 min" or "1 h 04 min"; the first minute as "under 1 min", never "0 min". */
   function duration(ms) {
     if (ms === null || ms === undefined || isNaN(ms)) return "";
     var minutes = Math.max(0, Math.floor(ms / 60000));
+    if (minutes < 1) return gettext("under 1 min");
     if (minutes < 60) return minutes + " min";
     var m = minutes % 60;
     return Math.floor(minutes / 60) + " h " + (m < 10 ? "0" : "") + m + " min";
