@@ -21,12 +21,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
 import requests
-from django.conf import settings as django_settings
 from rest_framework.authtoken.models import Token
 
-from config.celery import app as celery_app
 from dispatch import selectors
 from dispatch.models import MissionStatus, TeamRole
 from dispatch.notifications.models import CLAIMED, PENDING, Alert, AlertState, Notification
@@ -36,7 +33,7 @@ from tests.support import factories
 from tests.support.boards import BoardClients, FailoverBoardClient
 from tests.support.missions import transition_body
 from tests.support.paging import on_call, phone_of, sends_per_notification
-from tests.support.processes import VENV_BIN, Process, base_env, free_port, worker_command
+from tests.support.processes import VENV_BIN, Process, base_env, free_port, purge_broker, worker_command
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.worker
@@ -59,14 +56,6 @@ ROAD = [
     MissionStatus.EN_ROUTE_BACK,
     MissionStatus.ARRIVED,
 ]
-
-
-def purge_broker() -> None:
-    """Empty the queues and the broker's unacknowledged set (a killed worker leaves both)."""
-    with celery_app.connection_for_write() as conn:
-        for queue in ("critical", "default"):
-            conn.default_channel.queue_purge(queue)
-    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).delete("unacked", "unacked_index", "unacked_mutex")
 
 
 class Stack:
@@ -254,7 +243,6 @@ def escalation_settings(settings):
     settings.ESCALATION_EVERYONE_WAIT_S = 1
     settings.ESCALATION_CALL_ATTEMPTS = 1
     settings.SINGLE_PROCESS = False
-
 
 
 def test_the_worker_holding_the_next_step_killed_the_other_worker_finishes_every_page_once(

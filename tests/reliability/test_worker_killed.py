@@ -10,11 +10,8 @@ same step: the alert's token lets exactly one of them run it.
 from datetime import timedelta
 
 import pytest
-import redis
-from django.conf import settings as django_settings
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from dispatch.models import MissionStatus, TeamRole
 from dispatch.notifications.models import CLAIMED, PENDING, Alert, AlertState, Notification
 from dispatch.notifications.tasks.reconcile_paging import reconcile_paging
@@ -22,7 +19,7 @@ from dispatch.services.missions import transition_mission
 from tests.fakes.twilio_server import FakeTwilio
 from tests.support import factories
 from tests.support.paging import on_call, phone_of, sends_per_notification
-from tests.support.processes import Process, base_env, worker_command
+from tests.support.processes import Process, base_env, purge_broker, worker_command
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.worker
@@ -31,14 +28,6 @@ APP_NUMBER = "+15005550006"
 COORDINATOR_PHONE = "+38640999111"
 SMS_WAIT_S = 3  # the window in which the worker dies: the call to the primary is due after it
 VISIBILITY_TIMEOUT_S = 2  # an unacknowledged task comes back to a new worker after this
-
-
-def purge_broker() -> None:
-    """Empty the paging queues and the broker's unacknowledged set (a dead worker leaves both)."""
-    with celery_app.connection_for_write() as conn:
-        for queue in ("critical", "default"):
-            conn.default_channel.queue_purge(queue)
-    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).delete("unacked", "unacked_index", "unacked_mutex")
 
 
 @pytest.fixture
@@ -96,7 +85,6 @@ def activate_physician_alert(coordinator) -> Alert:
     )
     transition_mission(mission_id=mission.pk, to_status=MissionStatus.TEAM_ACTIVATED, actor=coordinator, source="web")
     return Alert.objects.get(mission=mission)
-
 
 
 def test_worker_sigkilled_between_sms_and_call_runs_every_due_step_exactly_once(

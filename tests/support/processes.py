@@ -115,3 +115,15 @@ def worker_command(name: str) -> list[str]:
         *WORKER_COMMAND, "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
         "--without-heartbeat", "-l", "INFO",
     ]  # fmt: skip
+
+
+def purge_broker() -> None:
+    """Empty the paging queues and the broker's unacknowledged set (a killed worker leaves both)."""
+    import redis
+
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        for queue in ("critical", "default"):
+            conn.default_channel.queue_purge(queue)
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("unacked", "unacked_index", "unacked_mutex")

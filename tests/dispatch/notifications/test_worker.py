@@ -1,7 +1,6 @@
 """Paging through a real Celery worker on Redis, including a worker that dies mid-escalation."""
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 
@@ -12,16 +11,10 @@ from dispatch.services.missions import transition_mission
 from tests.fakes.twilio_server import FakeTwilio
 from tests.support import factories
 from tests.support.paging import APP_NUMBER, activate, on_call, phone_of
-from tests.support.processes import Process, base_env, worker_command
+from tests.support.processes import Process, base_env, purge_broker, worker_command
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.worker
-
-
-def purge_queues() -> None:
-    with celery_app.connection_for_write() as conn:
-        for queue in ("critical", "default"):
-            conn.default_channel.queue_purge(queue)
 
 
 def worker():
@@ -39,9 +32,9 @@ def worker():
 @pytest.fixture
 def celery_paging(twilio, settings):
     settings.SINGLE_PROCESS = False
-    purge_queues()
+    purge_broker()
     yield twilio
-    purge_queues()
+    purge_broker()
 
 
 def test_activation_to_team_ready_through_a_real_worker(celery_paging):
@@ -60,7 +53,7 @@ def test_worker_lost_mid_escalation_still_escalates_through_reconcile(celery_pag
     with worker():
         mission = activate()
         phone.expect_sms(contains=mission.code, timeout=8)
-    purge_queues()  # the step's timer task dies with the worker
+    purge_broker()  # the step's timer task dies with the worker
     phone.expect_no_call(within=2.5)  # the step is now overdue and nobody runs it
     with worker():
         reconcile_paging.delay()  # what beat sends every PAGING_RECONCILE_INTERVAL_S
@@ -80,10 +73,6 @@ def quiet_twilio():
         yield fake
 
 
-def purge_broker() -> None:
-    """Empty the queues and the unacknowledged set (the killed worker held the next steps' timers)."""
-    purge_queues()
-    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).delete("unacked", "unacked_index", "unacked_mutex")
 
 
 @pytest.fixture
