@@ -29,6 +29,7 @@ def run_clients(ws_url: str, clients: int, control, reports, connect_concurrency
         first: dict[int, float] = {}
         last: dict[int, float] = {}
         kinds: Counter[str] = Counter()
+        sizes: list[int] = []  # characters of each `mission.event` text, as sent
         errors: list[str] = []
         reconnects: Counter[str] = Counter()  # close codes of connections the server dropped
         slots = asyncio.Semaphore(connect_concurrency)
@@ -63,6 +64,8 @@ def run_clients(ws_url: str, clients: int, control, reports, connect_concurrency
                     if kind != "mission.event":
                         continue
                     sequence = data["sequence"]
+                    if received[sequence] == 0:
+                        sizes.append(len(message.data))
                     seen = max(seen or 0, sequence)
                     received[sequence] += 1
                     first.setdefault(sequence, now)
@@ -94,6 +97,7 @@ def run_clients(ws_url: str, clients: int, control, reports, connect_concurrency
             "errors": errors,
             "reconnects": dict(reconnects),
             "kinds": dict(kinds),
+            "event_chars": sorted(sizes)[len(sizes) // 2] if sizes else 0,
             "events": {seq: (received[seq], first[seq], last[seq]) for seq in received},
         }
 

@@ -395,6 +395,9 @@ REALTIME_RESUME_MAX_EVENTS = env.int("REALTIME_RESUME_MAX_EVENTS", default=500)
 # Each open stream re-checks the database this often, so a broadcast the channel layer lost
 # (it is at-most-once) still reaches the client; it also sends a heartbeat then.
 REALTIME_CATCH_UP_SECONDS = env.float("REALTIME_CATCH_UP_SECONDS", default=15.0)
+# A poll that finds an event newer than its stream has delivered waits this long for the live
+# broadcast (most likely on its way) before reading the database (at most one poll interval).
+REALTIME_LIVE_GRACE_SECONDS = env.float("REALTIME_LIVE_GRACE_SECONDS", default=2.0)
 # Browser reconnect backoff: first delay and cap, in milliseconds (doubling, with jitter).
 REALTIME_RECONNECT_INITIAL_MS = env.int("REALTIME_RECONNECT_INITIAL_MS", default=1000)
 REALTIME_RECONNECT_MAX_MS = env.int("REALTIME_RECONNECT_MAX_MS", default=30000)

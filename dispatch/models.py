@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 
@@ -57,6 +58,15 @@ class Sex(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
     UNKNOWN = "unknown", _("Unknown")
+
+
+# The patient line ("54 let · ženska · 80 kg") names a person; the form's choice is the adjective
+# that answers "Spol:" ("ženski"), which reads wrongly on its own.
+PATIENT_SEX_WORDS = {
+    Sex.FEMALE: pgettext_lazy("patient line", "female"),
+    Sex.MALE: pgettext_lazy("patient line", "male"),
+    Sex.UNKNOWN: pgettext_lazy("patient line", "sex unknown"),
+}
 
 
 class MissionStatus(models.TextChoices):
@@ -206,6 +216,10 @@ class Mission(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def patient_sex_word(self) -> str:
+        """The patient's sex as the patient line says it ("ženska"), not as the form asks it."""
+        return str(PATIENT_SEX_WORDS.get(self.patient_sex, self.get_patient_sex_display()))
 
 
 class MissionAssignment(models.Model):

@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy
 from dispatch import presenters, roles, selectors, statuses
 from dispatch.models import (
     ADVERSE_EVENT_CODES,
+    PATIENT_SEX_WORDS,
     AdverseCategory,
     MissionKind,
     MissionStatus,
     Outcome,
     Severity,
-    Sex,
     Support,
     SupportMode,
     TeamRole,
@@ -51,6 +51,7 @@ def vocabulary() -> dict:
         "supportModeRequired": sorted(statuses.SUPPORT_MODE_REQUIRED),
         "supportModeLabels": _labels(SupportMode),
         "transportModeAt": sorted(statuses.TRANSPORT_MODE_FIELDS),
+        "atBedside": sorted(statuses.AT_BEDSIDE),
         "transportModeLabels": _labels(TransportMode),
         "kindLabels": _labels(MissionKind),
         "adverseCategoryLabels": _labels(AdverseCategory),
@@ -425,7 +426,7 @@ def team(request: HttpRequest) -> HttpResponse:
         meetingPoint=meeting_point(),
         centrePhone=settings.CENTRE_PHONE,
         coverageStateLabels={state: str(label) for state, label in COVERAGE_STATE_LABELS.items()},
-        sexLabels=_labels(Sex),
+        sexLabels={value: str(word) for value, word in PATIENT_SEX_WORDS.items()},
         supportLabels=_labels(Support),
     )
     return render(request, "dispatch/team.html", {"live": live})

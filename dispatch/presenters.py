@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from dispatch import statuses
 from dispatch.models import (
@@ -55,18 +55,22 @@ def hospital_brief(hospital) -> dict[str, Any]:
 
 
 class TravelMemo:
-    """Travel already worked out for one stream, so its catch-up reads do not redo the estimates.
+    """Travel already worked out, so snapshots and catch-up reads do not redo the estimates.
 
     Only missions outside the travel phases are remembered: their travel has no expected
     arrival from a position, and the key holds everything else it depends on (phase, hospitals,
-    decision and departure times). A travelling mission's travel is read afresh every time, so
-    its expected arrival (from the team's latest position) is never stale. Entries expire after `ttl_s`: before
-    departure the estimates are counted from now, and the helicopter's night rule moves with it.
+    decision and departure times, the language its reasons are worded in). Nothing in it is the
+    reader's, so one memo serves every stream of a process. A travelling mission's travel is read
+    afresh every time, so its expected arrival (from the team's latest position) is never stale.
+    Entries expire after `ttl_s`: before departure the estimates are counted from now, and the
+    helicopter's night rule moves with it.
+    Expired entries are dropped as new ones come in: each phase a mission passed through is a key.
     """
 
     def __init__(self, ttl_s: float = 60.0) -> None:
         self.ttl_s = ttl_s
         self._entries: dict[tuple, tuple[float, dict | None]] = {}
+        self._swept = time.monotonic()
 
     @staticmethod
     def key(mission: Mission) -> tuple | None:
@@ -80,6 +84,7 @@ class TravelMemo:
             mission.decided_at,
             mission.departed_at,
             mission.departed_with_patient_at,
+            get_language(),
         )
 
     def get(self, mission: Mission) -> tuple[bool, dict | None]:
@@ -91,8 +96,19 @@ class TravelMemo:
 
     def put(self, mission: Mission, travel: dict | None) -> None:
         key = self.key(mission)
-        if key is not None:
-            self._entries[key] = (time.monotonic(), travel)
+        if key is None:
+            return
+        now = time.monotonic()
+        if now - self._swept > self.ttl_s:
+            self._sweep(now)
+        self._entries[key] = (now, travel)
+
+    def _sweep(self, now: float) -> None:
+        """Drop the expired entries, at most once per `ttl_s`: the memo then holds two `ttl_s` of puts at most."""
+        self._swept = now
+        for key, (stored, _travel) in list(self._entries.items()):
+            if now - stored > self.ttl_s:
+                self._entries.pop(key, None)
 
 
 def mission_travels(missions: Sequence[Mission], *, memo: TravelMemo | None = None) -> dict[int, dict | None]:
@@ -284,14 +300,15 @@ def event_summary(event: MissionEvent) -> dict[str, Any]:
 
 # What each kind of event says on the board, the mission page and the phone, without detail.
 EVENT_LABELS: dict[str, Any] = {
-    "mission.requested": gettext_lazy("Referral received"),
+    # The first call (or the form, when nothing came before it): the start of every interval.
+    "mission.requested": gettext_lazy("First contact with the centre"),
     "mission.undone": gettext_lazy("Step taken back"),
     "mission.corrected": gettext_lazy("Record corrected"),
     "mission.standby": gettext_lazy("Team on standby"),
     "mission.review_due": gettext_lazy("Advice review due"),
     "team.stood_down": gettext_lazy("Team stood down"),
     "adverse_event.recorded": gettext_lazy("Adverse event"),
-    "referral.submitted": gettext_lazy("Referral submitted"),
+    "referral.submitted": gettext_lazy("Referral form sent"),
     "referral.updated": gettext_lazy("Clinical values updated"),
     "alert.opened": gettext_lazy("Paging started"),
     "alert.paged": gettext_lazy("Paged"),

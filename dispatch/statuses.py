@@ -189,6 +189,8 @@ def team_next_phase(kind: str) -> dict[str, tuple[str, str]]:
 # Phases in which the team travels: live positions and an expected arrival exist only then.
 # (A conventional transfer has an expected arrival too, from the decision: `tracking.selectors`.)
 TRACKED_PHASES: frozenset[str] = frozenset({S.EN_ROUTE_OUT, S.EN_ROUTE_BACK})
+# Phases at the referring hospital's bedside: the way back is the travel that matters then.
+AT_BEDSIDE: frozenset[str] = frozenset({S.ON_SITE, S.CANNULATING, S.ON_ECMO})
 
 # The centre's decision as the referring doctor reads it (decision SMS).
 DECISION_TEXTS: dict[str, str] = {

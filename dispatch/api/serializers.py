@@ -117,8 +117,8 @@ class MissionOutput(serializers.Serializer):
     )
     referral = serializers.DictField(
         allow_null=True,
-        help_text=_("Scores, count of missing inputs, EOLIA status, absolute contraindications; null without a "
-                    "referral."),
+        help_text=_("Scores, count of missing inputs, EOLIA status, absolute contraindications and the cause "
+                    "({code, label} or null); null without a referral."),
     )
     kind = serializers.ChoiceField(choices=MissionKind.choices)
     kind_label = serializers.CharField()

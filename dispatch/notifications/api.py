@@ -31,8 +31,12 @@ def _require_roster_editor(user) -> None:
         raise NotAllowed(_("Only coordinators can edit the on-call roster."))
 
 
-def _alert_body(alert_id: int) -> dict:
-    alert = Alert.objects.select_related("mission__referring_hospital", "accepted_by").get(pk=alert_id)
+def _alert_body(alert_id: int, member=None) -> dict:
+    """The alert after an action; `my_response` is `member`'s own answer ("" for a coordinator's action)."""
+    alert = selectors.alerts_for_member(member=member, open_only=False).filter(pk=alert_id).first() if member else None
+    if alert is None:
+        alert = Alert.objects.select_related("mission__referring_hospital", "accepted_by").get(pk=alert_id)
+        alert.my_response = ""
     return s.AlertAnswerOutput(alert).data
 
 
@@ -61,7 +65,7 @@ class _AnswerApi(APIView):
             note=data.validated_data["note"],
         )
         headers = {"Idempotent-Replayed": "true"} if result.replayed else None
-        return Response(_alert_body(result.alert.pk), headers=headers)
+        return Response(_alert_body(result.alert.pk, request.user), headers=headers)
 
 
 class AlertAcceptApi(_AnswerApi):

@@ -160,6 +160,7 @@ class Purpose(models.TextChoices):
     REVIEW_DUE = "review_due", _("Advice review due")
     PREPARATION = "preparation", _("Preparation and expected arrival (to the referring ICU)")
     TEST = "test", _("Test page (asked for by the member)")
+    ROSTER = "roster", _("Roster change (a swap decided, to its members)")
 
 
 # Delivery statuses in the order they may happen; a status only ever moves to a higher rank.

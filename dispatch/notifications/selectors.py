@@ -308,10 +308,11 @@ def page_counts(*, now: datetime | None = None, window: timedelta = timedelta(ho
 
 
 def alerts_for_member(*, member, open_only: bool = True) -> QuerySet[Alert]:
-    """Alerts this person was paged for, newest page first."""
+    """Alerts this person was paged for, newest page first, each with `my_response`: their own
+    answer ("" before it), however it came (the page, an SMS reply, a call)."""
     qs = (
         Alert.objects.filter(recipients__member=member)
-        .annotate(paged_at=F("recipients__first_paged_at"))
+        .annotate(paged_at=F("recipients__first_paged_at"), my_response=F("recipients__response"))
         .select_related("mission__referring_hospital", "accepted_by")
     )
     if open_only:

@@ -23,6 +23,9 @@ class AlertOutput(serializers.Serializer):
     message = serializers.CharField()
     opened_at = serializers.DateTimeField()
     state = serializers.CharField()
+    my_response = serializers.CharField(
+        help_text=_("The caller's own answer to this page: accepted, declined, or empty before they answer.")
+    )
 
 
 class AlertAnswerOutput(AlertOutput):

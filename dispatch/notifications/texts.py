@@ -165,6 +165,37 @@ def roster_gap_message(team_role: str, start: datetime | None) -> str:
     }
 
 
+def shift_span(starts_at: datetime, ends_at: datetime) -> str:
+    """An on-call shift in the centre's time, as the roster gap SMS writes times: "04.12. 08:00–20:00"."""
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%d.%m. %H:%M}"
+    return f"{start:%d.%m. %H:%M}–{until}"
+
+
+@worded_when_read
+def shift_handed_over(*, team_role: str, span: str, to_name: str) -> str:
+    """To the member whose shift a coordinator gave to a colleague: they are no longer paged for it."""
+    return _("ECMO Dispatch: swap approved. Your on-call (%(role)s, %(span)s) now belongs to %(name)s; "
+             "its pages no longer come to you.") % {"role": TeamRole(team_role).label, "span": span, "name": to_name}
+
+
+@worded_when_read
+def shift_taken_over(*, team_role: str, span: str, from_name: str) -> str:
+    """To the member who now holds a colleague's shift: pages for it come to their phone from now on."""
+    return _("ECMO Dispatch: swap approved. This on-call is now yours (%(role)s, %(span)s; before: %(name)s). "
+             "Its pages come to this phone.") % {"role": TeamRole(team_role).label, "span": span, "name": from_name}
+
+
+@worded_when_read
+def swap_declined(*, team_role: str, span: str, holder_name: str) -> str:
+    """To both members of a declined swap: the shift stays with the one who held it."""
+    return _("ECMO Dispatch: swap not approved. The on-call (%(role)s, %(span)s) stays with %(name)s.") % {
+        "role": TeamRole(team_role).label,
+        "span": span,
+        "name": holder_name,
+    }
+
+
 @worded_when_read
 def review_due_for_coordinator(mission: Mission) -> str:
     return _("%(code)s: review the advice given to %(hospital)s now. Referring doctor: %(phone)s.") % {

@@ -6,6 +6,7 @@ the exact figures.
 """
 
 from datetime import date
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -14,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from dispatch.errors import NotAllowed
@@ -40,7 +41,8 @@ def _cell(value) -> dict:
         return {"text": DASH, "number": True}
     if isinstance(value, bool) or not isinstance(value, int | float):
         return {"text": str(value), "number": False}
-    return {"text": f"{value:g}" if isinstance(value, float) else str(value), "number": True}
+    # In the page's language ("23,5" in Slovene, as the sentences above the charts write it), no ".0".
+    return {"text": number_format(Decimal(f"{value:g}")) if isinstance(value, float) else str(value), "number": True}
 
 
 def _number(value) -> str:

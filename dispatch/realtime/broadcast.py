@@ -13,8 +13,11 @@ callback of its own: a broadcast that fails or is lost still leaves the marker t
 next catch-up poll to the database.
 """
 
+import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -34,6 +37,21 @@ BOARD_GROUP = "board"
 
 # Who hears an event: (group, sequence of the previous event in that group's scope).
 Audience = list[tuple[str, int]]
+
+
+def run_on_layer(function: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+    """Await a channel-layer call from sync code, wherever that code runs.
+
+    `async_to_sync` refuses a thread that already runs an event loop (sync code called inside
+    one, as in a process that drives a browser); such a call gets a thread of its own, so the
+    message still goes out instead of being logged as failed.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(function)(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(async_to_sync(function), *args).result()
 
 
 def mission_group(mission_id: int) -> str:
@@ -66,7 +84,7 @@ def mark_sent(sequences: dict[str, int]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(markers.raise_groups)(layer, sequences)
+        run_on_layer(markers.raise_groups, layer, sequences)
     except Exception:  # noqa: BLE001 — a marker failure must never undo a committed change
         logger.exception("could not raise the stream markers to %s; polls read the database when they lapse", sequences)
 
@@ -115,7 +133,7 @@ def deliver(message: dict[str, Any], audience: Audience, *, localized: dict[str,
     payload = {"type": "mission.event", "sequence": message["sequence"], "texts": texts}
     for group, after in audience:
         try:
-            async_to_sync(layer.group_send)(group, {**payload, "after": after})
+            run_on_layer(layer.group_send, group, {**payload, "after": after})
         except Exception:  # noqa: BLE001 — a broadcast failure must never undo a committed change
             logger.exception(
                 "live broadcast of event %s to %s failed; clients will resume from the database",
@@ -144,7 +162,7 @@ def _ring_user(user_id: int) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(_bump_and_ring)(layer, user_id)
+        run_on_layer(_bump_and_ring, layer, user_id)
     except Exception:  # noqa: BLE001 — the streams' next full check (poll with news, expiry) still closes them
         logger.exception("could not tell the streams of user %s to re-check their login", user_id)
 

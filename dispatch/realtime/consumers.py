@@ -16,7 +16,9 @@ every mission, so only the role or the login can change it, and both ring the us
 
 A catch-up poll that finds nothing new costs no database query. It compares the stream's
 position with its group's marker in Redis (`markers`: raised after each commit, and gone when
-Redis forgot it, in which case the poll reads the database). The board's poll re-reads the
+Redis forgot it, in which case the poll reads the database). A marker ahead is first given a
+grace to arrive live (`REALTIME_LIVE_GRACE_SECONDS`): polls never race the broadcast they would
+duplicate. The board's poll re-reads the
 login only when there is something to read anyway, when the user's login version moved (the
 `user.changed` ring may be lost; the version beside it is not), or when the login's own expiry
 (token or session) has come. A mission stream still asks on every poll: whether a member is on
@@ -58,6 +60,11 @@ CLOSE_NOT_ALLOWED = 4403
 MAX_FRAME_CHARS = 4096
 MAX_FRAME_DEPTH = 4
 
+# One for every stream of this process, not one per connection: each board's own copy held the
+# travel of every mission on it (~9 KB a mission; 1.2 MB per client with 130 missions). The
+# worker thread of `database_sync_to_async` is the only one that reads and fills it.
+TRAVEL_MEMO = TravelMemo()
+
 
 def page_language(scope: dict) -> str:
     """The language the page behind this socket is in, chosen as LocaleMiddleware chose it.
@@ -78,6 +85,11 @@ def page_language(scope: dict) -> str:
         except LookupError:
             continue
     return settings.LANGUAGE_CODE
+
+
+def live_grace() -> float:
+    """How long a poll that sees its marker ahead waits for the live broadcast: never more than a poll interval."""
+    return min(settings.REALTIME_LIVE_GRACE_SECONDS, settings.REALTIME_CATCH_UP_SECONDS)
 
 
 def _depth(value: Any) -> int:
@@ -101,9 +113,9 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.position = 0  # every event in scope up to here has been sent (or is in the snapshot)
         self.snapshot_position = 0  # sequence of the last snapshot sent; later events went out live
-        self.travel_memo = TravelMemo()
         self.joined: list[str] = []
         self.poller: asyncio.Task | None = None
+        self.second_look: asyncio.Task | None = None
         self.closed_with: int | None = None
         self.user = self.scope.get("user")
         self.language = page_language(self.scope)
@@ -145,10 +157,11 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         return int(values[0])
 
     async def disconnect(self, code: int) -> None:
-        if self.poller is not None:
-            self.poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.poller
+        for task in (self.poller, self.second_look):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -313,21 +326,49 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         return event.get("sequence", 0), json.dumps(event) if "mission" in event else None
 
     async def realtime_poll(self, message: dict[str, Any]) -> None:
-        """Catch up if the group's marker is ahead (or gone); nothing new and no doubt: no database read."""
-        news = await self._anything_new()
+        """Catch up if the group's marker is ahead (or gone); nothing new and no doubt: no database read.
+
+        A marker ahead of this stream usually means a broadcast on its way here: the marker is
+        raised as soon as the broadcast is handed to the channel layer, and 1,000 boards take a
+        while to drain it. So the first sighting only books a second look after a grace
+        (`live_grace`); the database is read then, if the event still has not come. A lost
+        broadcast is caught a grace later; a live one is never held up by a read behind it.
+        """
+        expected = message.get("expect")
+        newest = await self._newest()
+        news = newest is None or newest > self.position
+        if expected is not None and self.position < expected:
+            pass  # the second look: what was ahead a grace ago never came live
+        elif news and newest is not None:
+            self._look_again(newest)
+            news = False
         if (news or await self.access_in_doubt()) and not await self.still_allowed():
             return
         if news:
             await self.deliver_after(self.position)
             await self._raise_marker()
-        await self.send_json(
-            {"type": "heartbeat", "sequence": self.position, "server_time": timezone.now().isoformat()}
-        )
+        if expected is None:
+            await self.send_json(
+                {"type": "heartbeat", "sequence": self.position, "server_time": timezone.now().isoformat()}
+            )
+
+    def _look_again(self, newest: int) -> None:
+        """Ring the poll once more after the grace, expecting `newest` by then (one booking at a time)."""
+        if self.second_look is not None and not self.second_look.done():
+            return
+        self.second_look = asyncio.create_task(self._ring(live_grace(), {"type": "realtime.poll", "expect": newest}))
+
+    async def _ring(self, delay: float, message: dict[str, Any]) -> None:
+        await asyncio.sleep(delay)
+        try:
+            await self.channel_layer.send(self.channel_name, message)
+        except Exception:  # noqa: BLE001 — Redis away: the next regular poll looks again
+            logger.warning("second look could not be queued for %s", self.channel_name)
 
     # --- delivery ---------------------------------------------------------------------------
     async def send_snapshot(self, *, reason: str) -> None:
         snapshot = await database_sync_to_async(build_snapshot)(
-            user=self.user, mission_id=self.mission_id, memo=self.travel_memo, reason=reason, language=self.language
+            user=self.user, mission_id=self.mission_id, memo=TRAVEL_MEMO, reason=reason, language=self.language
         )
         self.position = self.snapshot_position = snapshot["sequence"]
         await self.send_json(snapshot)
@@ -338,7 +379,7 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
             after=after,
             mission_id=self.mission_id,
             limit=settings.REALTIME_RESUME_MAX_EVENTS,
-            memo=self.travel_memo,
+            memo=TRAVEL_MEMO,
             upto=upto,
             language=self.language,
         )
@@ -355,14 +396,13 @@ class MissionStreamConsumer(AsyncJsonWebsocketConsumer):
         """The group whose marker bounds this stream's events (its one stream group)."""
         return self.stream_groups()[0]
 
-    async def _anything_new(self) -> bool:
-        """True when the marker is ahead of what this stream delivered, or Redis no longer has it."""
+    async def _newest(self) -> int | None:
+        """The group's marker; None when Redis no longer has it or cannot be asked (the database answers)."""
         try:
-            newest = await markers.newest_in_group(self.channel_layer, self.marker_group())
+            return await markers.newest_in_group(self.channel_layer, self.marker_group())
         except Exception:  # noqa: BLE001 — Redis away: the database answers
             logger.warning("stream marker of %s could not be read", self.marker_group())
-            return True
-        return newest is None or newest > self.position
+            return None
 
     async def _raise_marker(self) -> None:
         """After a database read: everything in scope up to `position` has committed, so the marker may say so."""

@@ -22,10 +22,13 @@ from typing import Any
 from django.conf import settings
 
 # Raise a marker to ARGV[1] if it is lower or missing; a raised marker gets a new lease (ARGV[2] s).
+# Raising it to the value it has renews the lease: the caller has just read the database up to
+# there, so the marker is still true (without this a quiet board sent every poll to the database
+# once the lease of the last event ran out).
 _RAISE = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
 local value = tonumber(ARGV[1])
-if value > current then
+if value >= current then
     redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
     return value
 end
@@ -75,7 +78,7 @@ async def raise_groups(layer: Any, sequences: dict[str, int]) -> None:
         redis = _redis(layer, key)
         if redis is None:
             current = _memory_get(key)
-            if current is None or sequence > current:
+            if current is None or sequence >= current:
                 _memory[key] = (sequence, time.monotonic() + ttl)
             continue
         await redis.eval(_RAISE, 1, key, sequence, ttl)

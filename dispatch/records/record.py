@@ -17,6 +17,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -127,10 +128,17 @@ def _referral(mission: Mission, decision: MissionEvent | None) -> dict[str, Any]
         ClinicalInputs.from_mapping(clinical.inputs_mapping(mission_values=mission_values(mission), clinical=values))
     )
     support = assessment["support"]
+    typed = referral.as_typed or {}
+
+    def shown(f: clinical.ClinicalField, value: Any) -> str:
+        """As typed ("7 kPa") while the value is the one typed; a value taken back in its stored unit."""
+        return clinical.shown_value(f, value, typed.get(f.name) if value == now_values[f.name] else None)
+
     sections = []
     for key, title in clinical.SECTIONS.items():
         rows = [
-            {"field": f.name, "label": str(f.label), "value": values[f.name], "unit": f.unit, "kind": f.kind}
+            {"field": f.name, "label": str(f.label), "value": values[f.name], "unit": f.unit, "kind": f.kind,
+             "shown": shown(f, values[f.name])}
             for f in clinical.FIELDS
             if f.section == key and values[f.name] is not None
         ]
@@ -164,7 +172,9 @@ def _referral(mission: Mission, decision: MissionEvent | None) -> dict[str, Any]
                     for n in missing],
         # What the referring ICU reported after the decision (the record keeps the decision's values).
         "changed_after_decision": [
-            {"field": f.name, "label": str(f.label), "at_decision": values[f.name], "now": now_values[f.name]}
+            {"field": f.name, "label": str(f.label), "at_decision": values[f.name], "now": now_values[f.name],
+             "at_decision_shown": "" if values[f.name] is None else shown(f, values[f.name]),
+             "now_shown": "" if now_values[f.name] is None else shown(f, now_values[f.name])}
             for f in clinical.FIELDS
             if values[f.name] != now_values[f.name]
         ],
@@ -321,7 +331,7 @@ def mission_record(mission: Mission, *, user) -> dict[str, Any]:
             "reference": mission.patient_reference,
             "age_years": mission.patient_age,
             "sex": mission.patient_sex,
-            "sex_label": str(mission.get_patient_sex_display()),
+            "sex_label": mission.patient_sex_word(),
             "weight_kg": float(mission.patient_weight_kg),
         },
         "referring_hospital": hospital_brief(mission.referring_hospital),
@@ -350,10 +360,11 @@ def mission_record(mission: Mission, *, user) -> dict[str, Any]:
 
 
 def display_time(iso: str | None) -> str:
-    """A record time as people read it: DISPLAY_TIME_ZONE, "02.12.2026 14:05" (one format, page and PDF)."""
+    """A record time as people read it: DISPLAY_TIME_ZONE, the short format of the page's language
+    ("2. 12. 2026 14:05", as the live pages write it; one format for the page and the PDF)."""
     if not iso:
         return ""
-    return timezone.localtime(datetime.fromisoformat(iso)).strftime("%d.%m.%Y %H:%M")
+    return date_format(timezone.localtime(datetime.fromisoformat(iso)), "SHORT_DATETIME_FORMAT")
 
 
 def display_minutes(minutes: float | None) -> str:

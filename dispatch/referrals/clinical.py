@@ -18,6 +18,8 @@ from dispatch.decision_support import fields_for_support, highest_pao2_mmhg
 from dispatch.decision_support import inputs as ds
 
 FLOAT, INT, BOOL, CHOICE = "float", "int", "bool", "choice"
+# FiO2 as typed: a percentage or a fraction (stored as a fraction).
+PERCENT, FRACTION = "%", "fraction"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,14 @@ class ClinicalField:
     def unit_label(self) -> str:
         """The unit as the page shows it (words translated, symbols as they are)."""
         return str(UNIT_WORDS.get(self.unit, self.unit))
+
+    @property
+    def unit_beside_label(self) -> str:
+        """The unit to print after the label, or "" when the label already names it ("X-ray quadrants")."""
+        unit = self.unit_label
+        if len(unit) >= 3 and unit.lower()[:4] in str(self.label).lower():
+            return ""
+        return unit
 
     @property
     def supports(self) -> tuple[str, ...]:
@@ -184,6 +194,30 @@ MISSION_TO_INPUTS: dict[str, str] = {
 SUPPORTS_BY_FIELD: dict[str, tuple[str, ...]] = {
     name: tuple(s for s in ds.SUPPORTS if name in fields_for_support(s)) for name in ds.FIELD_NAMES_ORDERED
 }
+
+
+def shown_value(spec: ClinicalField, value: Any, typed: dict[str, Any] | None = None) -> str:
+    """A value as the referrer typed it: "7 kPa" (not 52.5 mmHg), "60 %", "2 d 5 h".
+
+    `typed` is the field's entry in `Referral.as_typed`; without it the stored value is shown in
+    its stored unit, in the page's language ("0,9", "14 cmH2O").
+    """
+    if spec.kind == BOOL:
+        return gettext("yes") if value else gettext("no")
+    if spec.kind == CHOICE:
+        return choice_label(value)
+    if typed and spec.name == "ventilation_hours":
+        parts = []
+        if typed.get("days") is not None:
+            parts.append(gettext("%(n)s d") % {"n": number(typed["days"])})
+        if typed.get("hours") is not None:
+            parts.append(gettext("%(n)s h") % {"n": number(typed["hours"])})
+        return " ".join(parts)
+    if typed and "value" in typed:
+        unit = typed["unit"]
+        return f"{number(typed['value'])} {'' if unit == FRACTION else unit}".strip()
+    unit = "" if spec.unit == FRACTION else spec.unit_beside_label
+    return f"{number(value)} {unit}".strip()
 
 
 def choice_label(value: str) -> str:

@@ -18,7 +18,7 @@ from dispatch.errors import NotVisible
 from dispatch.models import MissionKind, MissionStatus, Sex, Support
 from dispatch.referrals import audit, clinical, selectors
 from dispatch.referrals.models import Referral
-from dispatch.referrals.serializers import FRACTION, GAS_INPUTS, KPA, MMHG
+from dispatch.referrals.serializers import GAS_INPUTS, KPA, MMHG
 from dispatch.tracking.selectors import mission_travel
 from hospitals.models import Hospital, HospitalKind
 
@@ -184,6 +184,9 @@ def new_referral(request: HttpRequest) -> HttpResponse:
         "default_kind": MissionKind.PRIMARY,
         "hospital_groups": _referring_hospitals() if is_coordinator else None,
         "own_hospital": Hospital.objects.filter(pk=hospital_id).first() if hospital_id else None,
+        # A referring doctor refers as themselves: one field less to type at 3 a.m. (a coordinator
+        # refers on a caller's behalf, so theirs stays empty).
+        "referring_physician": "" if is_coordinator else user.get_full_name(),
         "config": config,
     }
     return render(request, "referrals/new.html", context)
@@ -191,6 +194,8 @@ def new_referral(request: HttpRequest) -> HttpResponse:
 
 # The centre's decision in the referring doctor's words; "pending" until there is one.
 PENDING = "pending"
+# Cancelled after the centre had decided: the decision no longer holds, and nobody is coming.
+CALLED_OFF = "called_off"
 
 
 def _decision_words() -> dict[str, str]:
@@ -203,6 +208,7 @@ def _decision_words() -> dict[str, str]:
         MissionStatus.ADVICE_GIVEN: _("Advice given: no transfer for now"),
         MissionStatus.DECLINED: _("Declined"),
         MissionStatus.CANCELLED: _("Cancelled before a decision"),
+        CALLED_OFF: _("Called off: the mission was cancelled, nobody is coming"),
     }
 
 
@@ -229,10 +235,12 @@ def _phase_words() -> dict[str, str]:
 
 
 def _decision(mission) -> tuple[str, str]:
-    """The centre's decision (a status of statuses.DECISION_TEXTS, "pending" or "cancelled") and its note.
+    """The centre's decision (a status of statuses.DECISION_TEXTS, "pending", "cancelled" or
+    "called_off") and its note.
 
     Read from the timeline, so the coordinator's note is there after a reload. A mission back
-    under review (advice, then the patient changed) is pending again.
+    under review (advice, then the patient changed) is pending again. A mission cancelled after
+    the decision is "called off", with the reason: "the team comes to you" no longer holds.
     """
     if mission.status in (MissionStatus.REQUESTED, MissionStatus.UNDER_REVIEW):
         return PENDING, ""
@@ -242,30 +250,11 @@ def _decision(mission) -> tuple[str, str]:
         .order_by("-sequence")
         .first()
     )
+    if mission.status == MissionStatus.CANCELLED:
+        return (MissionStatus.CANCELLED if event is None else CALLED_OFF), mission.close_reason
     if event is None:
-        return (MissionStatus.CANCELLED if mission.status == MissionStatus.CANCELLED else PENDING), mission.close_reason
+        return PENDING, mission.close_reason
     return event.to_status, event.note
-
-
-def _shown_value(referral: Referral, spec: clinical.ClinicalField, value: Any) -> str:
-    """A value as the referrer typed it: "7 kPa" (not 52.5 mmHg), "60 %", "2 d 5 h"."""
-    typed = (referral.as_typed or {}).get(spec.name)
-    if spec.kind == clinical.BOOL:
-        return _("yes") if value else _("no")
-    if spec.kind == clinical.CHOICE:
-        return clinical.choice_label(value)
-    if typed and spec.name == "ventilation_hours":
-        parts = []
-        if typed.get("days") is not None:
-            parts.append(_("%(n)s d") % {"n": clinical.number(typed["days"])})
-        if typed.get("hours") is not None:
-            parts.append(_("%(n)s h") % {"n": clinical.number(typed["hours"])})
-        return " ".join(parts)
-    if typed and "value" in typed:
-        unit = typed["unit"]
-        return f"{clinical.number(typed['value'])} {'' if unit == FRACTION else unit}".strip()
-    unit = "" if spec.unit == "fraction" else spec.unit_label
-    return f"{clinical.number(value)} {unit}".strip()
 
 
 def _readable_phone(number: str) -> str:
@@ -301,12 +290,16 @@ def referral_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
         "stream": f"/ws/missions/{mission.pk}/",
         "after": last.sequence if last else dispatch_selectors.current_sequence(),
         "referralUrl": reverse("api-mission-referral", args=[mission.pk]),
+        # The checklist's API carries the planned arrival before the team leaves (the SMS's time).
+        "preparationUrl": reverse("api-mission-preparation", args=[mission.pk]),
         "reconnectInitialMs": settings.REALTIME_RECONNECT_INITIAL_MS,
         "reconnectMaxMs": settings.REALTIME_RECONNECT_MAX_MS,
         "staleMs": int(settings.REALTIME_CATCH_UP_SECONDS * 3000) + 5000,
         "statusLabels": {value: str(label) for value, label in MissionStatus.choices},
         "decisions": _decision_words(),
         "phases": _phase_words(),
+        # A closed mission needs no preparation: its checklist link goes.
+        "closed": sorted(statuses.CLOSED),
         "terminal": sorted(statuses.TERMINAL),
         "travelling": sorted(statuses.TRACKED_PHASES),
         "support": mission.support,
@@ -323,7 +316,7 @@ def referral_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
         },
     }
     values = [
-        {"field": f, "text": _shown_value(referral, f, getattr(referral, f.name))}
+        {"field": f, "text": clinical.shown_value(f, getattr(referral, f.name), (referral.as_typed or {}).get(f.name))}
         for f in clinical.FIELDS
         if getattr(referral, f.name) is not None
     ]
@@ -340,6 +333,7 @@ def referral_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
         "expected_arrival": (travel or {}).get("expected_arrival"),
         "centre_phone": settings.CENTRE_PHONE,
         "centre_phone_text": _readable_phone(settings.CENTRE_PHONE),
+        "callback_phone_text": _readable_phone(str(mission.callback_phone)),
         "may_update": _may_update(request.user, mission),
         "updated": request.GET.get("updated") == "1",
         "assessment": selectors.assessment_for(referral),

@@ -71,4 +71,12 @@ def referral_summary(mission_ids: list[int]) -> dict[int, dict[str, Any]]:
     "eolia", "absolute_contraindications"}}. Callers scope `mission_ids` to what the user may see.
     """
     referrals = Referral.objects.select_related("mission").filter(mission_id__in=list(mission_ids))
-    return {r.mission_id: assessment_summary(assessment_for(r)) for r in referrals}
+    return {r.mission_id: {**assessment_summary(assessment_for(r)), "cause": referral_cause(r)} for r in referrals}
+
+
+def referral_cause(referral: Referral) -> dict[str, str] | None:
+    """What the team is going for ("Viral pneumonia"), by the support asked for; None if not given.
+
+    The team chooses cannulas and prepares on the way by it, before anyone opens the referral."""
+    value = referral.vv_cause if referral.mission.support == "vv" else referral.va_cause
+    return {"code": value, "label": clinical.choice_label(value)} if value else None

@@ -28,7 +28,7 @@ from hospitals.models import Hospital
 from hospitals.serializers import HospitalBrief
 
 MMHG, KPA = "mmHg", "kPa"
-PERCENT, FRACTION = "%", "fraction"
+PERCENT, FRACTION = clinical.PERCENT, clinical.FRACTION
 GAS_INPUTS = {"pao2": "pao2_mmhg", "paco2": "paco2_mmhg"}
 # Ventilation so far is asked in days and hours; the scores count it in hours.
 VENTILATION_DAYS = "ventilation_days"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from dispatch import roles
 from dispatch.errors import Conflict, NotAllowed, NotVisible, ValidationFailed
 from dispatch.notifications import selectors as paging_selectors
+from dispatch.notifications import texts
 from dispatch.notifications.models import Notification, Purpose, Shift
 from dispatch.notifications.services.delivery import queue_message
 from dispatch.notifications.services.roster import overlap_errors
@@ -125,7 +126,33 @@ def decide_swap(*, actor, swap_id: int, approve: bool) -> ShiftSwap:
     swap.state = SwapState.APPROVED if approve else SwapState.DECLINED
     swap.decided_by, swap.decided_at = actor, timezone.now()
     swap.save(update_fields=["state", "decided_by", "decided_at"])
+    _tell_the_members(swap)
     return swap
+
+
+def _tell_the_members(swap: ShiftSwap) -> None:
+    """One SMS per fact to each member of a decided swap (on commit, with the decision): whoever now
+    holds a shift learns it before the first page for it, and whoever gave it away stops expecting one."""
+    requester, colleague = swap.requested_by, swap.colleague
+    told = []
+    if swap.state == SwapState.APPROVED:
+        moves = [(swap.shift, requester, colleague)]
+        if swap.their_shift_id:
+            moves.append((swap.their_shift, colleague, requester))
+        for shift, giver, taker in moves:
+            span = texts.shift_span(shift.starts_at, shift.ends_at)
+            told += [
+                (giver, texts.shift_handed_over(team_role=shift.team_role, span=span, to_name=display_name(taker))),
+                (taker, texts.shift_taken_over(team_role=shift.team_role, span=span, from_name=display_name(giver))),
+            ]
+    else:  # one SMS each: the shift asked about stays where it was (and so does an offered one)
+        span = texts.shift_span(swap.shift.starts_at, swap.shift.ends_at)
+        body = texts.swap_declined(team_role=swap.shift.team_role, span=span, holder_name=display_name(requester))
+        told = [(requester, body), (colleague, body)]
+    for member, body in told:
+        number = paging_selectors.phone_of(member)
+        if number:  # without a number nobody can be paged either; the roster page shows the decision
+            queue_message(purpose=Purpose.ROSTER, to_number=number, body=body, recipient=member)
 
 
 def _may_hold(member, team_role: str) -> bool:

@@ -90,7 +90,7 @@ def browser():
     with sync_playwright() as p:
         browser = chromium.launch(p)
         yield browser
-        browser.close()
+        chromium.close(browser)
 
 
 @pytest.fixture(autouse=True)
@@ -125,7 +125,7 @@ def open_page(browser, server):
 
     yield _open
     for context in contexts:
-        context.close()
+        chromium.close(context)
 
 
 def api(server: str, user, method: str, path: str, body: dict | None = None, key: str | None = None):

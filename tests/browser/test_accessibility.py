@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from dispatch.models import MissionStatus, Profile
 from tests.browser.conftest import PHONE, api, login_cookie
-from tests.support import axe, factories, paging
+from tests.support import axe, chromium, factories, paging
 
 pytestmark = [pytest.mark.browser]
 S = MissionStatus
@@ -50,7 +50,7 @@ def test_referral_form(browser, server, committed_db, language):
     expect(page.locator("form").first).to_be_visible()
     assert page.locator("html").get_attribute("lang") == language
     _assert_no_serious_violations(page)
-    context.close()
+    chromium.close(context)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -74,7 +74,7 @@ def test_board(browser, server, committed_db, language):
     expect(page.locator("#board .mission-card")).to_have_count(5)
     expect(page.locator("#board-closed .mission-card")).to_have_count(1)
     _assert_no_serious_violations(page)
-    context.close()
+    chromium.close(context)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -86,7 +86,7 @@ def test_mission_page(browser, server, committed_db, language):
 
     expect(page.locator('#coverage > li[data-role="perfusionist"] button.repage')).to_be_visible()
     _assert_no_serious_violations(page)
-    context.close()
+    chromium.close(context)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -100,4 +100,4 @@ def test_team_phone(browser, server, committed_db, language):
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     expect(page.get_by_text(mission.code).first).to_be_visible()
     _assert_no_serious_violations(page)
-    context.close()
+    chromium.close(context)

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from dispatch.models import EventSource, MissionStatus
 from dispatch.services.missions import transition_mission
 from tests.browser.conftest import api, login_cookie
-from tests.support import axe, factories, paging
+from tests.support import axe, chromium, factories, paging
+from tests.support.chromium import box_of
 from tests.support.missions import facts_for, transition_body
 
 pytestmark = [pytest.mark.browser]
@@ -58,7 +59,7 @@ def test_coordinator_logs_in_and_sees_an_api_transition_within_2s(browser, serve
     expect(card.locator(".status")).to_have_text("Team en route to patient", timeout=2000)
     expect(card).to_have_attribute("data-status", S.EN_ROUTE_OUT, timeout=2000)
     expect(card.locator(".travel")).to_contain_text("Expected at the bedside")  # counted from the departure
-    context.close()
+    chromium.close(context)
 
 
 def test_board_reconnects_after_server_drop_and_shows_both_missed_transitions(open_page, daphne, coordinator, mission):
@@ -251,7 +252,7 @@ def test_a_new_referral_sounds_and_shows_a_notification_once_alerts_are_on(brows
     expect(raised).to_have_attribute("data-sound", "true", timeout=3000)
     expect(raised).to_have_attribute("data-notified", "true")
     assert page.evaluate("() => window.__notifications") == [f"New referral {answer['code']}"]
-    context.close()
+    chromium.close(context)
 
 
 def test_a_phase_turning_overdue_sounds_and_shows_a_notification(browser, server, coordinator):
@@ -271,7 +272,7 @@ def test_a_phase_turning_overdue_sounds_and_shows_a_notification(browser, server
     expect(raised).to_have_attribute("data-notified", "true")
     expect(raised).to_have_attribute("data-sound", "true")
     assert page.evaluate("() => window.__notifications") == [f"{mission.code} is overdue"]
-    context.close()
+    chromium.close(context)
 
 
 def test_nothing_sounds_for_a_mission_already_late_when_the_board_opens(browser, server, coordinator):
@@ -280,7 +281,7 @@ def test_nothing_sounds_for_a_mission_already_late_when_the_board_opens(browser,
 
     expect(_card(page, late)).to_have_attribute("data-overdue", "true")
     expect(page.locator("#alert-log li")).to_have_count(0)
-    context.close()
+    chromium.close(context)
 
 
 def test_a_travelling_team_card_shows_the_expected_arrival_in_the_centres_time(browser, server, coordinator):
@@ -300,7 +301,7 @@ def test_a_travelling_team_card_shows_the_expected_arrival_in_the_centres_time(b
     day = "" if arrival.date() == today else f"{arrival.day} {arrival:%b} "   # after midnight: "3 Dec 00:27"
     expect(travel).to_contain_text(f"Expected at the bedside {day}{arrival:%H:%M}")
     expect(travel).not_to_contain_text("Team out by")
-    context.close()
+    chromium.close(context)
 
 
 def test_team_out_by_is_not_shown_once_the_team_is_at_the_bedside(open_page, coordinator):
@@ -443,7 +444,7 @@ def test_board_and_its_cards_follow_dark_mode(browser, server, coordinator):
     assert card.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(36, 45, 56)"
     found = axe.violations(page)
     assert not found, axe.describe(found)
-    context.close()
+    chromium.close(context)
 
 
 def test_the_referral_line_on_a_card_is_in_words_not_codes(open_page, server, coordinator):
@@ -459,3 +460,14 @@ def test_the_referral_line_on_a_card_is_in_words_not_codes(open_page, server, co
     expect(line).to_contain_text("MURRAY —")
     expect(line).to_contain_text("EOLIA: cannot be decided yet")
     expect(line).not_to_contain_text("undeterminable")
+
+
+def test_on_a_phone_the_first_mission_is_on_the_first_screen_below_the_readiness_alarm(open_page, coordinator, mission):
+    page = open_page(coordinator, "/board/", phone=True)
+    card = _card(page, mission)
+    expect(card).to_be_visible()
+
+    readiness, first, tools = (box_of(page.locator(s)) for s in ("#readiness", ".mission-card", "#alerts"))
+
+    assert readiness["y"] < first["y"] < tools["y"]  # the alarm first, then the missions, then the desk's tools
+    assert first["y"] + 120 < 844  # the card's head is on the first screen, not a scroll away

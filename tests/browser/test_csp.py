@@ -6,7 +6,7 @@ from playwright.sync_api import Page
 from dispatch.models import MissionStatus, TeamRole
 from dispatch.referrals.models import Referral
 from tests.browser.conftest import login_cookie
-from tests.support import factories
+from tests.support import chromium, factories
 
 pytestmark = [pytest.mark.browser]
 
@@ -34,7 +34,7 @@ def _violations(browser, server: str, user, path: str) -> list[str]:
         page.wait_for_load_state("networkidle")
         return console + page.evaluate("window.__csp")
     finally:
-        context.close()
+        chromium.close(context)
 
 
 @pytest.fixture

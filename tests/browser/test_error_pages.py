@@ -5,7 +5,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, login_cookie
 from tests.browser.test_csp import LISTEN
-from tests.support import factories
+from tests.support import chromium, factories
+from tests.support.chromium import box_of
 
 pytestmark = [pytest.mark.browser]
 
@@ -31,8 +32,8 @@ def test_404_page_on_a_phone_shows_the_way_back_and_passes_the_csp(browser, serv
     home = page.locator("#error-home")
     expect(home).to_be_visible()
     expect(home).to_have_attribute("href", "/")
-    box = home.bounding_box()
-    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    box = box_of(home)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert box["height"] >= 44  # a thumb can hit it
     expect(page.locator("#error-back")).to_be_visible()  # the board came before it
     page.wait_for_load_state("networkidle")
@@ -40,7 +41,7 @@ def test_404_page_on_a_phone_shows_the_way_back_and_passes_the_csp(browser, serv
 
     home.click()
     page.wait_for_url(server + "/board/")
-    context.close()
+    chromium.close(context)
 
 
 def test_404_page_opened_directly_offers_only_the_start_page(browser, server, coordinator):
@@ -51,4 +52,4 @@ def test_404_page_opened_directly_offers_only_the_start_page(browser, server, co
 
     expect(page.locator("#error-home")).to_be_visible()
     expect(page.locator("#error-back")).to_be_hidden()
-    context.close()
+    chromium.close(context)

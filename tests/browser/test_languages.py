@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from dispatch.models import Mission, MissionStatus, TeamRole
 from tests.browser.conftest import PHONE, Daphne, api, login_cookie
 from tests.i18n.catalogue import slovene
-from tests.support import factories
+from tests.support import chromium, factories
 from tests.support.missions import transition_body
 from tests.support.processes import base_env
 
@@ -161,7 +161,7 @@ def test_every_string_of_ours_is_in_the_pages_language(browser, server, people, 
         page.wait_for_load_state("networkidle")
         text = _visible_text(page)
     finally:
-        context.close()
+        chromium.close(context)
     untranslated = _untranslated(text, in_slovene=language == "sl")
     if language == "sl":
         untranslated += _english_in(text)
@@ -183,5 +183,5 @@ def test_every_page_fits_a_phone_in_slovene(browser, server, people, missions, r
         page.wait_for_load_state("networkidle")
         width = page.evaluate("() => document.documentElement.scrollWidth")
     finally:
-        context.close()
+        chromium.close(context)
     assert width <= PHONE["width"]

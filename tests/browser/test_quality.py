@@ -11,7 +11,8 @@ from dispatch.models import AdverseEvent, EventSource, MissionEvent, TeamRole
 from dispatch.notifications.models import Alert, AlertRecipient, AlertState, Response
 from tests.browser.conftest import login_cookie
 from tests.dispatch.quality.conftest import JUNE, aborted_before_flow, completed_mission
-from tests.support import axe, factories
+from tests.support import axe, chromium, factories
+from tests.support.chromium import box_of
 
 pytestmark = [pytest.mark.browser]
 
@@ -71,13 +72,13 @@ def test_the_charts_are_drawn_with_data_without_errors_or_csp_violations(browser
         for chart in CHARTS:
             expect(page.locator(f"#{chart}")).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"))
         # Chart.js sized each canvas to its box: it really drew.
-        box = page.locator("#chart-histogram").bounding_box()
-        assert box is not None and box["width"] > 200 and box["height"] > 200
+        box = box_of(page.locator("#chart-histogram"))
+        assert box["width"] > 200 and box["height"] > 200
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__csp") == []
         assert errors == []
     finally:
-        context.close()
+        chromium.close(context)
 
 
 def test_the_page_has_no_serious_accessibility_violations(browser, server, coordinator):
@@ -87,4 +88,16 @@ def test_the_page_has_no_serious_accessibility_violations(browser, server, coord
         found = axe.violations(page)
         assert found == [], axe.describe(found)
     finally:
-        context.close()
+        chromium.close(context)
+
+
+def test_a_slovene_page_writes_chart_numbers_with_a_decimal_comma_in_any_browser(browser, server, coordinator):
+    context, page, _errors = _open(browser, server, coordinator, language="sl")  # the browser itself is en-US
+    try:
+        expect(page.locator("#chart-medians")).to_have_attribute("data-points", re.compile(r"^[1-9]"))
+
+        label = page.evaluate("Chart.getChart('chart-medians').scales.y.getLabelForValue(12.5)")
+
+        assert label == "12,5"  # the axis and its tooltips, as the tables below write it
+    finally:
+        chromium.close(context)

@@ -1,38 +1,28 @@
 """The mission record page in Chromium: it renders, prints with its own stylesheet, and passes axe."""
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login_cookie
-from tests.support import axe, factories
+from tests.browser.conftest import PHONE, login_cookie
+from tests.support import axe, chromium, factories
 from tests.support.records import completed_mission
 
 pytestmark = [pytest.mark.browser]
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def _handed_over_mission():
+@pytest.fixture
+def mission(committed_db):
+    """A handed-over mission and its coordinator (the services' broadcasts find their own thread:
+    `broadcast.run_on_layer`)."""
     referrer = factories.make_referrer(factories.regional_hospital("SBMS"))
     coordinator = factories.make_coordinator()
     started = (timezone.now() - timedelta(hours=6)).replace(microsecond=0)
-    try:
-        return completed_mission(referrer, coordinator, started), coordinator
-    finally:
-        connection.close()
-
-
-@pytest.fixture
-def mission(committed_db):
-    """Made in a thread of its own: the services broadcast on commit with `async_to_sync`, which
-    cannot run in this thread, where Playwright's event loop runs."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_handed_over_mission).result()
+    return completed_mission(referrer, coordinator, started), coordinator
 
 
 @pytest.fixture
@@ -40,8 +30,8 @@ def record_page(browser, server):
     """record_page(user, mission, language) -> (page, errors): console errors and failed loads, from the start."""
     contexts = []
 
-    def _open(user, mission, language: str = "en"):
-        context = browser.new_context(viewport=DESKTOP, extra_http_headers={"Accept-Language": language})
+    def _open(user, mission, language: str = "en", viewport: dict = DESKTOP):
+        context = browser.new_context(viewport=viewport, extra_http_headers={"Accept-Language": language})
         contexts.append(context)
         context.add_cookies([login_cookie(user, server)])
         page = context.new_page()
@@ -57,7 +47,7 @@ def record_page(browser, server):
 
     yield _open
     for context in contexts:
-        context.close()
+        chromium.close(context)
 
 
 def test_the_record_page_renders_without_console_errors(mission, record_page):
@@ -109,3 +99,11 @@ def test_shots(mission, record_page):
     page.screenshot(path=f"{os.environ['H6_SHOTS']}/record_desktop_sl.png", full_page=True)
     page.emulate_media(media="print")
     page.screenshot(path=f"{os.environ['H6_SHOTS']}/record_print_sl.png", full_page=True)
+
+
+def test_on_a_phone_the_record_never_scrolls_sideways(record_page, mission):
+    mission, coordinator = mission
+    page, _errors = record_page(coordinator, mission, "sl", viewport=PHONE)
+    expect(page.locator("#record-scores")).to_be_visible()
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # a wide table scrolls in its box

@@ -51,7 +51,11 @@ def mission_id(server, people) -> int:
 
 
 def _walk(server, coordinator, mission_id: int, *steps: str, note: str = "") -> None:
-    current = "requested"
+    _walk_on(server, coordinator, mission_id, "requested", *steps, note=note)
+
+
+def _walk_on(server, coordinator, mission_id: int, current: str, *steps: str, note: str = "") -> None:
+    """From `current` through `steps`, each with the facts it must carry."""
     for to in steps:
         status, body = api(
             server,
@@ -126,6 +130,18 @@ def test_the_teams_expected_arrival_shows_while_it_travels(open_page, server, pe
     expect(page.locator("#referral-phase")).to_have_text("The team is on its way to you")
 
 
+def test_the_planned_arrival_shows_as_soon_as_the_team_is_activated(open_page, server, people, mission_id):
+    """Before the team leaves, the time the activation SMS gave; the referrer plans the bedside by it."""
+    page = open_page(people["referrer"], f"/referrals/{mission_id}/", phone=True)
+
+    _walk(server, people["coordinator"], mission_id, "team_activated")
+
+    eta = page.locator("#expected-arrival")
+    expect(eta).to_contain_text(re.compile(r"The team is expected with you at about \d{1,2}:\d{2}"))
+    page.reload()
+    expect(eta).to_contain_text(re.compile(r"at about \d{1,2}:\d{2}"))
+
+
 def test_updated_values_are_sent_from_the_page_and_reach_the_mission_page(open_page, people, mission_id):
     mission_page = open_page(people["coordinator"], f"/missions/{mission_id}/")
     page = open_page(people["referrer"], f"/referrals/{mission_id}/", phone=True)
@@ -162,3 +178,21 @@ def test_the_page_has_no_serious_accessibility_violations(open_page, people, mis
 
     found = axe.violations(page)
     assert not found, axe.describe(found)
+
+
+def test_a_mission_called_off_after_activation_says_nobody_is_coming(open_page, server, people, mission_id):
+    load_default_items(PreparationItem)
+    _walk(server, people["coordinator"], mission_id, "team_activated")
+    page = open_page(people["referrer"], f"/referrals/{mission_id}/", phone=True)
+    expect(page.locator("#preparation-link")).to_be_visible()
+
+    _walk_on(server, people["coordinator"], mission_id, "team_activated", "cancelled")
+
+    decision = page.locator("#referral-decision")
+    expect(decision).to_have_text("Called off: the mission was cancelled, nobody is coming")  # live
+    expect(page.locator("#decision-note")).to_have_text("clinical reason")
+    expect(page.locator("#preparation")).to_be_hidden()  # nothing to prepare for
+    page.reload()
+    expect(decision).to_have_text("Called off: the mission was cancelled, nobody is coming")
+    expect(page.locator("#decision-note")).to_have_text("clinical reason")
+    expect(page.locator("#decision")).not_to_contain_text("comes to you")

@@ -69,6 +69,14 @@ def test_duplicate_warning_names_the_open_mission_then_send_anyway_opens_a_secon
     expect(page.locator("#patient-reference")).to_contain_text("MRN-4711")
 
 
+def test_the_referring_doctor_is_filled_in_as_the_logged_in_referrer(open_page, committed_db):
+    referrer = factories.make_referrer(factories.regional_hospital("SBMS"), first_name="Maja", last_name="Zupan")
+
+    page = open_page(referrer, "/referrals/new/", phone=True)
+
+    expect(page.locator("#f-referring_physician")).to_have_value("Maja Zupan")
+
+
 def test_coordinator_refers_a_secondary_transfer_from_sb_celje(open_page, committed_db):
     coordinator = factories.make_coordinator()
     page = open_page(coordinator, "/referrals/new/", phone=True)

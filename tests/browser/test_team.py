@@ -1,14 +1,28 @@
 """The team phone page in a real browser at phone size: accept, advance, and taps made without signal."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dispatch.models import AdverseEvent, Mission, MissionEvent, MissionKind, MissionStatus, Support, TeamRole
+from dispatch.models import (
+    AdverseEvent,
+    EventSource,
+    Mission,
+    MissionEvent,
+    MissionKind,
+    MissionStatus,
+    Support,
+    TeamRole,
+)
+from dispatch.notifications.models import Alert
+from dispatch.notifications.services.alerts import decline_alert
+from dispatch.referrals.models import Referral
 from tests.browser.conftest import api
-from tests.support import factories
+from tests.support import chromium, factories
+from tests.support.chromium import box_of
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.browser]
@@ -52,7 +66,7 @@ def _arrivals(mission) -> int:
 
 
 def _big(locator) -> bool:
-    box = locator.bounding_box()
+    box = box_of(locator)
     return box["width"] > 300 and box["height"] >= 60
 
 
@@ -305,7 +319,7 @@ def test_member_who_consents_shares_position_while_travelling(browser, server, m
 
     wait_until(lambda: Position.objects.filter(mission=travelling, member=member).exists())
     expect(page.locator("#position-state")).to_contain_text("expected arrival")
-    context.close()
+    chromium.close(context)
 
 
 # --- the phone under stress: waiting, the alert card, the connection, stand-down ----------------
@@ -368,7 +382,8 @@ def test_a_second_tap_one_second_later_does_not_advance_again(open_page, member,
     expect(page.locator("#outbox")).to_have_attribute("data-count", "0")
     expect(button).to_have_text("Cannulation started")  # the next step is already under the thumb
     page.clock.run_for(1000)
-    box = button.bounding_box()
+    # A read that lands now re-renders the button: take its box once it is on screen again.
+    box = box_of(button)
     page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the same thumb, 1 s on
 
     page.clock.run_for(4000)  # past the tap lock and the next outbox round
@@ -440,6 +455,7 @@ def test_alert_is_a_structured_card_with_the_team_and_who_is_missing(open_page, 
         callback_phone="+38641222333",
     )
     _answer(server, perfusionist, mission, "accept")
+    Referral.objects.create(mission=mission, submitted_by=coordinator, vv_cause="viral_pneumonia")
     page = open_page(member, "/team/", phone=True)
     card = page.locator(".alert")
 
@@ -448,13 +464,16 @@ def test_alert_is_a_structured_card_with_the_team_and_who_is_missing(open_page, 
     expect(card).to_contain_text("SB Murska Sobota")
     expect(card).to_contain_text("Primary: the team cannulates on site")
     expect(card).to_contain_text("VV ECMO")
-    expect(card).to_contain_text("52 years · Female · 71.5 kg")
+    expect(card).to_contain_text("CauseViral pneumonia")  # what the team is going for, from the referral
+    expect(card).to_contain_text("52 years · female · 71.5 kg")
     expect(card).to_contain_text("Emergency entrance of the ECMO centre, ECMO ambulance")  # MEETING_POINT unset
     taken = card.locator('li[data-role="perfusionist"]')
     expect(taken).to_contain_text("✓")
     expect(taken).to_contain_text("Perfusionist: Petra Kos")
     expect(taken).to_contain_text("accepted")
     expect(card.locator('li[data-role="nurse"]')).to_contain_text("paging")
+    # Their own role waits on them, in words that do not contradict "you".
+    expect(card.locator('li[data-role="ecmo_physician"]')).to_have_text("◔ECMO physician: youwaiting for your answer")
     expect(card.locator(".missing")).to_have_text("Still missing: ECMO physician, Nurse")
     expect(card.locator('a[data-call="centre"]')).to_have_attribute("href", f"tel:{settings.CENTRE_PHONE}")
     expect(card.locator('a[data-call="referrer"]')).to_have_attribute("href", "tel:+38641222333")
@@ -481,6 +500,22 @@ def test_decline_says_what_happens_next(open_page, server, member, committed_db)
     )
     page.reload()
     expect(page.locator(".alert .answer")).to_contain_text("You declined.")  # still true after a reload
+
+
+def test_a_page_declined_by_sms_shows_as_declined_on_the_phone(open_page, server, member, committed_db):
+    coordinator = factories.make_coordinator()
+    mission = _paged_mission(server, coordinator, [(TeamRole.ECMO_PHYSICIAN, member)])
+    alert = Alert.objects.get(mission=mission, team_role=TeamRole.ECMO_PHYSICIAN)
+    decline_alert(alert_id=alert.pk, member=member, via=EventSource.SMS)  # "NE" from the phone's SMS app
+
+    page = open_page(member, "/team/", phone=True)
+    card = page.locator(".alert")
+
+    expect(card).to_have_attribute("data-state", "declined")
+    expect(card.locator(".answer")).to_contain_text("You declined.")
+    expect(card.locator("button.accept")).to_be_hidden()
+    expect(card.get_by_role("button", name="I can come after all: accept")).to_be_visible()
+    expect(card.locator('li[data-role="ecmo_physician"]')).not_to_contain_text("waiting for your answer")
 
 
 def test_page_taken_by_someone_else_shows_a_stand_down(open_page, server, member, committed_db):
@@ -543,7 +578,7 @@ def test_drill_is_marked_and_preparation_progress_shown(open_page, member, commi
     band = page.locator("#mm-drill")
     expect(band).to_be_visible()
     expect(band).to_have_text("DRILL · not a real patient")
-    assert band.bounding_box()["y"] < page.locator("#mm-code").bounding_box()["y"]  # above the mission code
+    assert box_of(band)["y"] < box_of(page.locator("#mm-code"))["y"]  # above the mission code
     progress = page.locator("#my-mission .preparation")
     expect(progress).to_contain_text("Preparation at the referring ICU: 3 of 7 ready")
     expect(progress.get_by_role("link")).to_have_attribute("href", preparation["url"])
@@ -624,5 +659,54 @@ def test_phone_page_follows_the_colour_scheme_without_serious_axe_violations(
     channels = [int(c) for c in background[background.index("(") + 1 : background.index(")")].split(",")[:3]]
     assert (sum(channels) / 3 < 60) == (scheme == "dark"), background
     found = axe.violations(page)
-    context.close()
+    chromium.close(context)
     assert not found, axe.describe(found)
+
+
+def test_before_departure_the_card_gives_both_ways_there_the_recommended_first(open_page, member, mission):
+    page = open_page(member, "/team/", phone=True)
+
+    travel = page.locator("#mm-travel")
+    # Road always; the helicopter too by day: the team chooses at the door, so both are shown.
+    expect(travel).to_have_text(re.compile(r"^Way there: \w+ (\d+ h )?\d+ min \(recommended\)"))
+    expect(travel).to_contain_text("Road ")
+
+
+def test_on_the_way_the_card_gives_the_planned_arrival_at_the_bedside(open_page, member, committed_db):
+    _on_mission(
+        member, S.EN_ROUTE_OUT, departed_at=timezone.now() - timedelta(minutes=10), outbound_transport_mode="road"
+    )
+    page = open_page(member, "/team/", phone=True)
+
+    expect(page.locator("#mm-travel")).to_have_text(re.compile(r"^At the bedside about \d{1,2}:\d{2}$"))
+
+
+def test_the_travel_line_arrives_below_the_buttons_never_moving_them_under_a_thumb(open_page, member, mission):
+    page = open_page(member, "/team/", phone=True)
+    travel = page.locator("#mm-travel")
+    expect(travel).to_be_visible()
+
+    buttons = box_of(page.locator("#phase-actions"))
+
+    assert box_of(travel)["y"] >= buttons["y"] + buttons["height"]
+
+
+def test_a_redraw_with_nothing_new_for_the_buttons_leaves_them_under_the_thumb(open_page, member, mission):
+    page = open_page(member, "/team/", phone=True)
+    road = page.locator("#depart-road")
+    expect(road).to_be_visible()
+    under_thumb = road.element_handle()
+
+    def with_preparation(route):
+        response = route.fetch()
+        missions = response.json()
+        for m in missions:
+            m["preparation"] = {"done": 1, "total": 7, "url": f"/missions/{mission.pk}/preparation/"}
+        route.fulfill(response=response, json=missions)
+
+    page.route("**/api/v1/missions/?active=true", with_preparation)
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # the page reads again, as it does every 10 s
+
+    expect(page.locator("#my-mission .preparation")).to_contain_text("1 of 7")  # the card was drawn again
+    # A button replaced mid-tap loses the tap: press and release would land on two elements.
+    assert under_thumb.evaluate("button => button.isConnected")

@@ -4,14 +4,15 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dispatch import presenters
 from dispatch.api import serializers as s
-from dispatch.models import EventSource, MissionStatus
+from dispatch.models import EventSource, MissionEvent, MissionStatus
 from dispatch.services.missions import transition_mission
 from dispatch.tracking.models import Position
 from tests.support import factories
+from tests.support.records import refer
 
 pytestmark = pytest.mark.django_db
 S = MissionStatus
@@ -71,6 +72,33 @@ def test_a_stream_works_out_a_waiting_missions_travel_once():
     assert travel.call_count == 1
 
 
+def test_the_memo_keeps_each_language_apart():
+    """One memo serves every stream of a process: a reason worded in Slovene is not an English reader's."""
+    mission = factories.MissionFactory(status=S.TEAM_READY)
+    memo = presenters.TravelMemo()
+
+    def travel_of(missions):
+        return {m.pk: {"phase": S.TEAM_READY} for m in missions}
+
+    with mock.patch("dispatch.presenters.missions_travel", side_effect=travel_of) as travel:
+        for language in ("en", "sl", "en"):
+            with translation.override(language):
+                presenters.mission_summaries([mission], with_travel=True, memo=memo)
+
+    assert travel.call_count == 2
+
+
+def test_the_memo_forgets_what_expired():
+    """Each phase a mission passes through is a key: kept for ever, they pile up in a long-lived process."""
+    missions = [factories.MissionFactory(status=S.TEAM_READY) for _ in range(2)]
+    with mock.patch("dispatch.presenters.time.monotonic", side_effect=[0, 0, 100]):
+        memo = presenters.TravelMemo(ttl_s=60)
+        memo.put(missions[0], {"phase": S.TEAM_READY})
+        memo.put(missions[1], {"phase": S.TEAM_READY})
+
+    assert len(memo._entries) == 1
+
+
 def test_a_travelling_missions_expected_arrival_is_never_served_from_the_memo():
     mission = factories.MissionFactory(status=S.EN_ROUTE_OUT, departed_at=timezone.now())
     factories.assign(mission, member := factories.make_team_member())
@@ -99,3 +127,13 @@ def test_a_failed_estimate_leaves_the_mission_without_travel():
         summary = presenters.mission_summary(mission, with_travel=True)
 
     assert summary["travel"] is None and summary["code"] == mission.code
+
+
+def test_a_referrals_timeline_reads_in_the_order_things_happened():
+    """The first call opens the mission and the form follows it: never "received" before "submitted"."""
+    referrer = factories.make_referrer(factories.regional_hospital())
+    mission = refer(referrer, started=timezone.now() - timedelta(minutes=20))
+
+    labels = [presenters.event_label(e) for e in MissionEvent.objects.filter(mission=mission).order_by("sequence")]
+
+    assert labels == ["First contact with the centre", "Referral form sent"]

@@ -11,7 +11,9 @@ Answers are configured per test: a route, an OSRM error code, an HTTP status, or
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 _ROUTE_PATH = re.compile(r"^/route/v1/driving/(?P<coords>[^/?]+)$")
+_instances = itertools.count(1)
 
 
 @dataclass
@@ -52,6 +55,9 @@ class FakeOsrm:
         self._release = threading.Event()  # set on stop() so hanging handlers exit promptly
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Its own base path: the travel cache keys on the OSRM URL, and a later fake on a reused
+        # port must not be answered from entries an earlier one warmed.
+        self._prefix = f"/osrm-{os.getpid()}-{next(_instances)}"
 
     # --- configuration -------------------------------------------------------------------------
     def respond_route(self, distance_m: float, duration_s: float) -> None:
@@ -84,11 +90,11 @@ class FakeOsrm:
     # --- lifecycle -----------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        """Base URL to give the client (no trailing slash), e.g. ``http://127.0.0.1:54321``."""
+        """Base URL to give the client (no trailing slash), e.g. ``http://127.0.0.1:54321/osrm-812-3``."""
         if self._server is None:
             raise RuntimeError("FakeOsrm is not started")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host}:{port}{self._prefix}"
 
     def start(self) -> FakeOsrm:
         self._release.clear()
@@ -123,7 +129,8 @@ class FakeOsrm:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server API)
                 parts = urlsplit(self.path)
-                match = _ROUTE_PATH.match(parts.path)
+                path = parts.path.removeprefix(fake._prefix) if parts.path.startswith(fake._prefix + "/") else ""
+                match = _ROUTE_PATH.match(path)
                 if not match:
                     self._json(400, {"code": "InvalidUrl", "message": f"URL string malformed: {parts.path}"})
                     return
@@ -136,7 +143,7 @@ class FakeOsrm:
                     self._json(400, {"code": "InvalidQuery", "message": "Query string malformed"})
                     return
                 with fake._lock:
-                    fake.requests.append(RecordedRequest(parts.path, parse_qs(parts.query), coordinates))
+                    fake.requests.append(RecordedRequest(path, parse_qs(parts.query), coordinates))
                     answer = fake._answer
                 if answer.kind == "hang":
                     if fake._release.wait(answer.hang_s):

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import formats, timezone, translation
 
 import config.settings
+from config.django_words import MISSING_IN_DJANGOS_SLOVENE
 from dispatch.models import Profile
 from tests.i18n.catalogue import po
 from tests.support import factories
@@ -77,10 +78,11 @@ def test_the_switch_takes_no_get(service_default):
 
 
 def test_dates_and_numbers_follow_the_language():
-    """Slovene: 2.12.2026. 14:05 and 1.234,5; English at the centre: 02/12/2026 14:05 (24-hour clock)."""
+    """Slovene: 2. 12. 2026 14:05 (as the live pages write it) and 1.234,5;
+    English at the centre: 02/12/2026 14:05 (24-hour clock)."""
     moment = timezone.make_aware(timezone.datetime(2026, 12, 2, 14, 5))
     with translation.override("sl"):
-        assert formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") == "2.12.2026. 14:05"
+        assert formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") == "2. 12. 2026 14:05"
         assert formats.number_format(1234.5, 1, force_grouping=True) == "1.234,5"
     with translation.override("en"):
         assert formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") == "02/12/2026 14:05"
@@ -108,3 +110,19 @@ def test_the_admin_names_our_apps_and_models_in_slovene(service_default, django_
         assert slovene in page
     for english in ("Team alerting", "Missions", "Adverse events", "Shifts", "Hospitals"):
         assert english not in page
+
+
+@pytest.mark.parametrize("words", MISSING_IN_DJANGOS_SLOVENE)
+def test_djangos_own_words_on_our_forms_are_slovene_too(words):
+    with translation.override("sl"):
+        assert translation.gettext(words) != words
+
+
+@pytest.mark.django_db
+def test_the_swap_form_offers_its_choices_in_slovene(service_default):
+    client = Client()
+    client.force_login(factories.make_team_member(language="sl"))
+
+    page = client.get("/roster/me/").content.decode()
+
+    assert "Select an option" not in page

@@ -22,16 +22,16 @@ DEMO_PASSWORD = "ecmo-demo-2026"
 
 # username, first, last, role, team role, phone, hospital code
 DEMO_USERS = [
-    ("coordinator", "Cora", "Coordinator", Role.COORDINATOR, "", "+38640000001", None),
-    ("referrer", "Rok", "Referrer", Role.REFERRER, "", "+38640000002", "SBMS"),
-    ("physician", "Petra", "Physician", Role.TEAM_MEMBER, TeamRole.ECMO_PHYSICIAN, "+38640000011", None),
-    ("perfusionist", "Pavel", "Perfusionist", Role.TEAM_MEMBER, TeamRole.PERFUSIONIST, "+38640000012", None),
-    ("nurse", "Nina", "Nurse", Role.TEAM_MEMBER, TeamRole.NURSE, "+38640000013", None),
-    ("driver", "Dane", "Driver", Role.TEAM_MEMBER, TeamRole.DRIVER, "+38640000014", None),
-    ("physician2", "Boris", "Backup-Physician", Role.TEAM_MEMBER, TeamRole.ECMO_PHYSICIAN, "+38640000021", None),
-    ("perfusionist2", "Bojana", "Backup-Perfusionist", Role.TEAM_MEMBER, TeamRole.PERFUSIONIST, "+38640000022", None),
-    ("nurse2", "Bina", "Backup-Nurse", Role.TEAM_MEMBER, TeamRole.NURSE, "+38640000023", None),
-    ("driver2", "Bor", "Backup-Driver", Role.TEAM_MEMBER, TeamRole.DRIVER, "+38640000024", None),
+    ("coordinator", "Katja", "Kovač", Role.COORDINATOR, "", "+38640000001", None),
+    ("referrer", "Rok", "Horvat", Role.REFERRER, "", "+38640000002", "SBMS"),
+    ("physician", "Petra", "Zupan", Role.TEAM_MEMBER, TeamRole.ECMO_PHYSICIAN, "+38640000011", None),
+    ("perfusionist", "Pavel", "Krajnc", Role.TEAM_MEMBER, TeamRole.PERFUSIONIST, "+38640000012", None),
+    ("nurse", "Nina", "Kos", Role.TEAM_MEMBER, TeamRole.NURSE, "+38640000013", None),
+    ("driver", "Dane", "Vidmar", Role.TEAM_MEMBER, TeamRole.DRIVER, "+38640000014", None),
+    ("physician2", "Boris", "Golob", Role.TEAM_MEMBER, TeamRole.ECMO_PHYSICIAN, "+38640000021", None),
+    ("perfusionist2", "Bojana", "Mlakar", Role.TEAM_MEMBER, TeamRole.PERFUSIONIST, "+38640000022", None),
+    ("nurse2", "Tina", "Kralj", Role.TEAM_MEMBER, TeamRole.NURSE, "+38640000023", None),
+    ("driver2", "Bor", "Žagar", Role.TEAM_MEMBER, TeamRole.DRIVER, "+38640000024", None),
 ]
 
 
@@ -44,7 +44,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         User = get_user_model()
         for username, first, last, role, team_role, phone, hospital_code in DEMO_USERS:
-            user, created = User.objects.get_or_create(
+            # The names follow this list (a demo database from before the Slovene names gets them too).
+            user, created = User.objects.update_or_create(
                 username=username, defaults={"first_name": first, "last_name": last}
             )
             if created:

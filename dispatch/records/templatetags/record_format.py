@@ -1,9 +1,9 @@
-"""How the record page and its PDF show times, intervals and clinical values (one format for both)."""
+"""How the record page and its PDF show times, intervals and dates (one format for both)."""
 
-from typing import Any
+from datetime import date
 
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.formats import date_format
 
 from dispatch.records.record import display_minutes, display_time
 
@@ -22,19 +22,7 @@ def record_minutes(minutes: float | None) -> str:
 
 @register.filter
 def record_date(iso: str | None) -> str:
-    """A calendar date (the follow-up's decannulation) as "02.12.2026"."""
+    """A calendar date (the follow-up's decannulation) in the page's short format ("2. 12. 2026")."""
     if not iso:
         return ""
-    year, month, day = iso.split("-")
-    return f"{day}.{month}.{year}"
-
-
-@register.filter
-def clinical_value(value: Any) -> str:
-    if value is True:
-        return _("yes")
-    if value is False:
-        return _("no")
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value).replace("_", " ")
+    return date_format(date.fromisoformat(iso), "SHORT_DATE_FORMAT")

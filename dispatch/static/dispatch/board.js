@@ -12,7 +12,7 @@
   const closed = new Set(cfg.closed || cfg.terminal || []);
   const KEEP_CLOSED_MS = (cfg.recentlyClosedHours || 12) * 3600000;
   const BEFORE_DEPARTURE = new Set(["requested", "under_review", "team_activated", "team_ready"]);
-  const AT_BEDSIDE = new Set(["on_site", "cannulating", "on_ecmo"]);
+  const AT_BEDSIDE = new Set(cfg.atBedside || []);
 
   /* A translated text from the page (pages.page_texts), with {name} filled in. */
   function t(key, values) {
@@ -90,14 +90,13 @@
   }
 
   // Each paging state has its own sign, so accepted and declined differ without colour.
-  const STATE_ICONS = { accepted: "✓", covered_by_phone: "☎", paging: "…", declined: "✗", uncovered: "⚠", not_paged: "○" };
 
   function coverageChip(m, role) {
     const c = (m.coverage || {})[role] || { state: "not_paged", member: null };
     const busy = (c.busy || []).map((b) => `${b.member} ${t("busyOn", { code: b.mission_code })}`);
     const state = (cfg.coverageStateLabels || {})[c.state] || c.state;
     return h("li", { class: "role state-" + c.state, "data-role": role, "data-state": c.state },
-      h("span", { class: "state-icon", "aria-hidden": "true" }, STATE_ICONS[c.state] || "•"), " ",
+      h("span", { class: "state-icon", "aria-hidden": "true" }, L.coverageSign(c.state)), " ",
       (cfg.roleLabels || {})[role] || role, ": ", c.member ? `${c.member} · ` : "",
       h("span", { class: "state-label" }, state),
       busy.length ? h("span", { class: "busy" }, " · ", busy.join(", ")) : null);
@@ -173,8 +172,8 @@
     const all = [...missions.values()];
     const open = all.filter((m) => !closed.has(m.status)).sort(urgency);
     const ended = all.filter((m) => closed.has(m.status)).sort(recency);
-    board.replaceChildren(...open.map(card));
-    closedBoard.replaceChildren(...ended.map(card));
+    L.show(board, open.map(card));
+    L.show(closedBoard, ended.map(card));
     document.getElementById("closed-section").hidden = ended.length === 0;
     document.getElementById("board-empty").hidden = open.length > 0;
     document.getElementById("mission-count").textContent = open.length ? `(${open.length})` : "";

@@ -188,5 +188,20 @@
     };
   }
 
-  window.EcmoLive = { config, stream, indicator, words: WORDS, now, syncClock, csrfToken, newKey, h, duration };
+  /* Put `nodes` in `box` unless it already shows exactly that. A redraw with nothing new must
+     leave the buttons under a thumb alone: a tap whose press and release land on two different
+     elements is no click, so a button replaced mid-tap loses the tap. Returns whether it changed. */
+  function show(box, nodes) {
+    const scratch = document.createElement("div");
+    scratch.replaceChildren(...nodes);
+    if (scratch.innerHTML === box.innerHTML) return false;
+    box.replaceChildren(...scratch.childNodes);
+    return true;
+  }
+
+  /* A role's paging state as a sign beside its words (never colour alone); one set for every page. */
+  const COVERAGE_SIGNS = Object.freeze({ accepted: "✓", covered_by_phone: "☎", paging: "◔", declined: "✗", uncovered: "⚠", not_paged: "○" });
+  function coverageSign(state) { return COVERAGE_SIGNS[state] || "•"; }
+
+  window.EcmoLive = { config, stream, indicator, words: WORDS, now, syncClock, csrfToken, newKey, h, show, duration, coverageSign };
 })();

@@ -58,7 +58,6 @@
   }
 
   // Each paging state has its own sign, so accepted and declined differ without colour.
-  const STATE_ICONS = { accepted: "✓", covered_by_phone: "☎", paging: "…", declined: "✗", uncovered: "⚠", not_paged: "○" };
 
   /* One row per required role, kept across updates: its paging controls (mission_actions.js)
      live in `.role-controls` and keep what the coordinator is typing while the state changes. */
@@ -76,14 +75,16 @@
       row.className = "role state-" + c.state;
       row.dataset.state = c.state;
       row.querySelector(".role-state").replaceChildren(...[
-        h("span", { class: "state-icon", "aria-hidden": "true" }, STATE_ICONS[c.state] || "•"), " ",
+        h("span", { class: "state-icon", "aria-hidden": "true" }, L.coverageSign(c.state)), " ",
         h("strong", {}, (cfg.roleLabels || {})[role] || role), ": ",
         who ? h("span", { class: "who" }, who) : null, who ? " · " : null,
         h("span", { class: "state-label" }, (cfg.coverageStateLabels || {})[c.state] || c.state),
         busy.length ? h("ul", { class: "busy-list" }, ...busy) : null].filter((c) => c !== null));
       return row;
     });
-    list.replaceChildren(...rows);
+    // Put back only when the rows changed: taking a row out, even to put it back, drops the focus
+    // of the note the coordinator is typing in it.
+    if (rows.length !== list.children.length || rows.some((row, i) => list.children[i] !== row)) list.replaceChildren(...rows);
   }
 
   /* How long the mission has been in this phase, and by how much it is late. */
@@ -94,7 +95,8 @@
     const limit = (cfg.expectedMinutes || {})[mission.status];
     const late = limit ? spent - limit * 60000 : -1;
     el.dataset.overdue = late > 0 ? "true" : "false";
-    el.replaceChildren(t("elapsed", { duration: window.EcmoClock.duration(spent) }));
+    // "since 10:39 · 5 min in this phase": two facts, kept apart, not one run-on phrase.
+    el.replaceChildren("· ", t("elapsed", { duration: window.EcmoClock.duration(spent) }));
     if (late > 0) el.append(" · ", h("strong", { class: "overdue-by" }, t("overdueFor", { duration: window.EcmoClock.duration(late), limit })));
   }
 
@@ -136,8 +138,19 @@
     showElapsed();
     showFacts(m);
     showCoverage(m);
+    pagingFirst(m);
     showAdverse(m);
     for (const fn of listeners) fn(m);
+  }
+
+  /* Once the team is paged, who is coming goes above the scores (as the page renders it after a reload). */
+  function pagingFirst(m) {
+    const paging = document.getElementById("paging");
+    const assessment = document.getElementById("assessment");
+    if (!m.phase_times.team_activated_at || !paging || !assessment) return;
+    if (assessment.compareDocumentPosition(paging) & Node.DOCUMENT_POSITION_FOLLOWING) {
+      assessment.before(paging);
+    }
   }
 
   /* What an event changed, beyond its label: a correction's old → new, what an undo took back. */

@@ -125,11 +125,10 @@
       const primary = primaryStep(m);
       const rank = (to) => (to === primary ? 0 : destructive.has(to) ? 2 : 1);
       const allowed = [...(m.allowed_transitions || [])].sort((a, b) => (rank(a) - rank(b)) || (order(a) - order(b)));
-      buttons.replaceChildren(...allowed.map((to) => L.h("button", {
+      L.show(buttons, allowed.length ? allowed.map((to) => L.h("button", {
         type: "button", class: "action" + (destructive.has(to) ? " danger" : to === primary ? " primary" : ""), "data-to": to,
         "aria-expanded": pending && pending.to === to ? "true" : "false",
-      }, actionLabel(m, to))));
-      if (!allowed.length) buttons.replaceChildren(L.h("p", { class: "muted" }, t("noActions")));
+      }, actionLabel(m, to))) : [L.h("p", { class: "muted" }, t("noActions"))]);
       standbyRow.hidden = m.status !== "under_review";
       // The mission moved on (live, or from another screen): a half-filled step no longer applies.
       if (pending && pending.from !== m.status) closeForm();

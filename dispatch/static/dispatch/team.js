@@ -29,6 +29,8 @@
   const chosenMode = {};     // mission id -> support mode picked for flow established
   // Bumped by every refresh and every answered tap: an older read must not overwrite a newer state.
   let epoch = 0;
+  // Mission id -> travel estimate, from the mission stream (the list API the page polls has none).
+  const travelOf = {};
 
   /* Translated words from the template: t("undo", {label: "..."}) fills %(label)s. */
   function t(key, values) {
@@ -126,7 +128,7 @@
     if (status === "on_site" && edge && (mission.kind || "primary") === "primary") {
       items.push(h("button", { type: "button", class: "medium secondary-way", id: "without-ecmo" }, t("without-ecmo")));
     }
-    box.replaceChildren(...items);
+    L.show(box, items);
     return next;
   }
 
@@ -190,9 +192,49 @@
     return t("patient-value", { age: m.patient_age ?? "?", sex: sex, weight: m.patient_weight_kg ? number(m.patient_weight_kg) : "?" });
   }
 
+  /* The way there and back in this phase: both modes before departure (the team chooses at the
+     door), the planned arrival while travelling, the way back at the bedside. */
+  function travelLine(m, status) {
+    const tr = travelOf[m.id];
+    if (!tr) return "";
+    const clock = window.EcmoClock;
+    const modes = (leg) => {
+      if (!leg || !leg.estimates) return "";
+      return Object.entries(leg.estimates).filter(([, e]) => e && e.available && e.duration_min !== null)
+        .sort(([a], [b]) => (a === leg.recommended ? -1 : b === leg.recommended ? 1 : 0))
+        .map(([mode, e]) => ((cfg.transportModeLabels || {})[mode] || mode) + " " + clock.duration(e.duration_min * 60000) +
+          (mode === leg.recommended ? " (" + t("recommended") + ")" : ""))
+        .join(" · ");
+    };
+    if (["team_activated", "team_ready"].includes(status)) {
+      const out = modes(tr.outbound);
+      return out ? t("way-out", { modes: out }) : "";
+    }
+    if (status === "en_route_out" && tr.expected_arrival) return t("at-bedside-about", { time: clock.time(tr.expected_arrival) });
+    if ((cfg.atBedside || []).includes(status)) {
+      const back = modes(tr.return);
+      return back ? t("way-back", { modes: back }) : "";
+    }
+    if (status === "en_route_back" && tr.expected_arrival) return t("at-centre-about", { time: clock.time(tr.expected_arrival) });
+    return "";
+  }
+
+  function keepTravel(list) {
+    let changed = false;
+    for (const m of list || []) {
+      if (m && m.travel !== undefined && JSON.stringify(travelOf[m.id]) !== JSON.stringify(m.travel)) {
+        travelOf[m.id] = m.travel;
+        changed = true;
+      }
+    }
+    if (changed) render();
+  }
+
+  /* What the team is going for ("Viral pneumonia"), from the referral; "" before it is given. */
+  function causeOf(m) { return (m.referral && m.referral.cause && m.referral.cause.label) || ""; }
+
   /* Role coverage as words and a sign (never colour alone): who is coming, who is still missing. */
-  const COVERAGE_SIGNS = { accepted: "✓", covered_by_phone: "☎", declined: "✗", uncovered: "⚠", paging: "…", not_paged: "○" };
-  function teamList(m, myRole) {
+  function teamList(m, myRole, answered) {
     const coverage = m.coverage || {};
     const roles = [...(m.required_roles || [])];
     for (const member of m.team || []) if (!roles.includes(member.team_role)) roles.push(member.team_role);
@@ -203,14 +245,16 @@
       const state = assigned && entry.state !== "covered_by_phone" ? "accepted" : entry.state;
       const name = (assigned && assigned.member) || entry.member;
       const mine = (assigned && assigned.member_id === cfg.userId) || (!assigned && role === myRole);
+      // Your own role before you answer waits on you: not "nobody accepted" beside "you".
+      const yourAnswer = mine && !assigned && !answered && !["accepted", "covered_by_phone"].includes(state);
       const roleLabel = (cfg.roleLabels || {})[role] || role;
       if (!["accepted", "covered_by_phone"].includes(state)) missing.push(roleLabel);
-      return h("li", { class: "member state-" + state, "data-role": role, "data-state": state },
-        h("span", { class: "sign", "aria-hidden": "true" }, COVERAGE_SIGNS[state] || "•"),
+      return h("li", { class: "member state-" + (yourAnswer ? "yours" : state), "data-role": role, "data-state": state },
+        h("span", { class: "sign", "aria-hidden": "true" }, L.coverageSign(yourAnswer ? "paging" : state)),
         h("span", { class: "who" }, h("strong", {}, roleLabel), ": ",
           // Your own role before you answer is yours to take, not "nobody yet".
           name ? name + (mine ? " (" + t("you") + ")" : "") : (mine ? t("you") : t("nobody"))),
-        h("span", { class: "state" }, (cfg.coverageStateLabels || {})[state] || state));
+        h("span", { class: "state" }, yourAnswer ? t("your-answer") : (cfg.coverageStateLabels || {})[state] || state));
     });
     return h("section", { class: "team-list", "aria-label": t("team") },
       h("h2", {}, t("team")),
@@ -245,13 +289,14 @@
       rows.push([t("hospital"), m.referring_hospital.name]);
       rows.push([t("kind"), m.kind_label || ""]);
       rows.push([t("support"), m.support_label || (cfg.supportLabels || {})[m.support] || m.support]);
+      if (causeOf(m)) rows.push([t("cause"), causeOf(m)]);
       rows.push([t("patient"), patientLine(m)]);
     }
     if (meet) rows.push([t("meeting"), cfg.meetingPoint]);
     return [
       rows.length ? h("dl", { class: "facts-list" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null,
       preparationLine(m),
-      teamList(m, opts.role),
+      teamList(m, opts.role, opts.answered),
       callLinks(m),
     ];
   }
@@ -259,7 +304,8 @@
   function alertState(a) {
     const pending = outbox.load().find((i) => i.alertId === a.id);
     if (pending) return pending.action === "decline" ? "declining" : "accepting";
-    return (declined.get() || {})[a.id] ? "declined" : "open";
+    // Declined here, or by an SMS reply or a call: the server knows either way.
+    return a.my_response === "declined" || (declined.get() || {})[a.id] ? "declined" : "open";
   }
 
   /* A page as a card: what, where, who, and the two answers (or what became of the answer). */
@@ -273,7 +319,7 @@
     const answer = state === "open" ? null : h("p", { class: "answer answer-" + state, role: "status" }, t(state));
     const again = state === "declined"
       ? h("button", { type: "button", class: "medium", "data-action": "accept" }, t("accept-after-all")) : null;
-    const body = m ? facts(m, { full: true, meeting: true, role: a.team_role })
+    const body = m ? facts(m, { full: true, meeting: true, role: a.team_role, answered: state === "declined" })
       : [h("dl", { class: "facts-list" }, h("dt", {}, t("hospital")), h("dd", {}, a.hospital),
         h("dt", {}, t("support")), h("dd", {}, (cfg.supportLabels || {})[a.support] || String(a.support).toUpperCase()),
         ...(cfg.meetingPoint ? [h("dt", {}, t("meeting")), h("dd", {}, cfg.meetingPoint)] : [])), callLinks(null)];
@@ -308,7 +354,7 @@
   function render() {
     const alertBox = document.getElementById("alerts");
     // A page for the mission the member is already on is answered: the mission card says the rest.
-    alertBox.replaceChildren(...alerts.filter((a) => !(mission && a.mission_id === mission.id)).map(alertCard));
+    L.show(alertBox, alerts.filter((a) => !(mission && a.mission_id === mission.id)).map(alertCard));
 
     const standingDown = renderStandDown();
     const box = document.getElementById("my-mission");
@@ -319,8 +365,11 @@
       document.getElementById("mm-code").textContent = mission.code;
       document.getElementById("mm-where").textContent = mission.referring_hospital.name + " → " + mission.receiving_centre.name;
       document.getElementById("mm-kind").textContent =
-        [mission.kind_label, mission.support_label].filter(Boolean).join(" · ");
+        [mission.kind_label, mission.support_label, causeOf(mission)].filter(Boolean).join(" · ");
       document.getElementById("mm-patient").textContent = t("patient") + ": " + patientLine(mission);
+      const travel = travelLine(mission, status);
+      document.getElementById("mm-travel").textContent = travel;
+      document.getElementById("mm-travel").hidden = !travel;
       document.getElementById("mm-drill").hidden = !mission.is_drill;
       box.classList.toggle("drill", !!mission.is_drill);
       const before = ["team_activated", "team_ready"].includes(status);
@@ -425,7 +474,13 @@
     if (live) live.close();
     live = null;
     liveFor = id;
-    if (id !== null) live = L.stream({ path: "/ws/missions/" + id + "/", after: null, onEvent: () => refresh() });
+    if (id !== null) {
+      live = L.stream({
+        path: "/ws/missions/" + id + "/", after: null,
+        onSnapshot: (msg) => keepTravel(msg.missions),
+        onEvent: (msg) => { keepTravel([msg.mission]); refresh(); },
+      });
+    }
     pollIndicator();
   }
 

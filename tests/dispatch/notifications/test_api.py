@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dispatch.models import Mission, MissionAssignment, MissionEvent, MissionStatus, TeamRole
+from dispatch.models import EventSource, Mission, MissionAssignment, MissionEvent, MissionStatus, TeamRole
 from dispatch.notifications.models import Alert, AlertState, Notification
 from dispatch.notifications.selectors import role_coverage
+from dispatch.notifications.services.alerts import decline_alert
 from dispatch.notifications.services.escalation import run_due_step
 from dispatch.notifications.tasks.reconcile_paging import reconcile_paging
 from dispatch.selectors import mission_visible_to
@@ -40,11 +41,24 @@ def test_open_alerts_list_follows_the_phone_page_contract(console, client_for):
     mission, people = paged()
     body = client_for(people[TeamRole.ECMO_PHYSICIAN]).get("/api/v1/alerts/?open=true").json()
     assert [set(item) for item in body] == [
-        {"id", "mission_id", "mission_code", "team_role", "hospital", "support", "message", "opened_at", "state"}
+        {"id", "mission_id", "mission_code", "team_role", "hospital", "support", "message", "opened_at", "state",
+         "my_response"}
     ]
     assert body[0]["mission_code"] == mission.code and body[0]["state"] == "paging"
+    assert body[0]["my_response"] == ""  # not answered yet
     assert body[0]["hospital"] == mission.referring_hospital.name
     assert Notification.objects.get(alert__mission=mission).status == "sent"  # console: never "delivered"
+
+
+def test_an_answer_by_sms_is_in_the_members_own_list(console, client_for):
+    mission, people = paged((TeamRole.ECMO_PHYSICIAN, TeamRole.NURSE))
+    member = people[TeamRole.ECMO_PHYSICIAN]
+    alert = Alert.objects.get(mission=mission, team_role=TeamRole.ECMO_PHYSICIAN)
+    decline_alert(alert_id=alert.pk, member=member, via=EventSource.SMS)
+
+    body = client_for(member).get("/api/v1/alerts/?open=false").json()
+
+    assert [(item["id"], item["my_response"]) for item in body] == [(alert.pk, "declined")]
 
 
 def test_web_accept_is_idempotent_and_assigns(console, client_for):

@@ -169,3 +169,17 @@ def test_survival_by_kind_from_the_follow_ups(coordinator, db):
     assert primary["ecmo"] == {"yes": 3, "no": 1, "unknown": 0}
     assert primary["hospital"] == {"yes": 1, "no": 2, "unknown": 1}
     assert "Yes: 3 (75 %), No: 1, Unknown: 0" in response.content.decode()
+
+
+def test_the_tables_write_numbers_as_the_page_language_does(coordinator, db):
+    completed_mission(code="A")
+    completed_mission(code="B", shift={"decided_at": 1, "team_activated_at": 1})  # decisions at 12 and 13 min
+    coordinator.profile.language = "sl"
+    coordinator.profile.save(update_fields=["language"])
+    client = _client(coordinator)
+    client.cookies["django_language"] = "sl"
+
+    overall = client.get(URL).content.decode().split('id="overall-title"')[1].split("</table>")[0]
+
+    assert "<td class=\"num\">12,5</td>" in overall and "12.5" not in overall  # the median, with a decimal comma
+    assert "<td class=\"num\">2</td>" in overall  # a count stays a whole number

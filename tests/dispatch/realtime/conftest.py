@@ -18,6 +18,7 @@ TIMEOUT = 3
 def _realtime_settings(settings):
     # No heartbeat in the middle of a test unless a test asks for one.
     settings.REALTIME_CATCH_UP_SECONDS = 60
+    settings.REALTIME_LIVE_GRACE_SECONDS = 0.3  # a poll's second look, well inside TIMEOUT
     settings.REALTIME_RESUME_MAX_EVENTS = 500
 
 

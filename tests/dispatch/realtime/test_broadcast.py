@@ -1,12 +1,14 @@
 """What goes out live, to whom, and when: exactly the events an action records, on commit only."""
 
+import asyncio
 from unittest import mock
 
 import pytest
+from channels.layers import get_channel_layer
 
 from dispatch.errors import InvalidTransition
 from dispatch.models import EventSource, Mission, MissionStatus, TeamRole
-from dispatch.realtime.broadcast import BOARD_GROUP, mission_group
+from dispatch.realtime.broadcast import BOARD_GROUP, _ring_user, mission_group, user_group
 from dispatch.services.missions import transition_mission
 from tests.support import factories
 from tests.support.live import capture_live_messages
@@ -101,3 +103,15 @@ def test_the_live_event_is_the_rest_event_in_an_envelope(coordinator):
 
     assert set(sent[0].message) == set(s.EventOutput().fields) | {"type", "mission"}
     assert set(sent[0].message["mission"]) == set(s.MissionOutput().fields)
+
+
+def test_a_ring_from_sync_code_inside_a_running_event_loop_still_reaches_the_users_streams():
+    layer = get_channel_layer()
+
+    async def listen_then_ring():
+        stream = await layer.new_channel()
+        await layer.group_add(user_group(4242), stream)
+        _ring_user(4242)  # sync code in the loop's own thread, as a process driving a browser calls it
+        return await asyncio.wait_for(layer.receive(stream), timeout=10)
+
+    assert asyncio.run(listen_then_ring())["type"] == "user.changed"

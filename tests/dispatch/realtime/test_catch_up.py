@@ -1,5 +1,6 @@
 """The catch-up poll: nothing new costs no query; a missed event, a lost marker or a lost ring is still caught."""
 
+import asyncio
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import SimpleNamespace
@@ -14,7 +15,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from dispatch.models import MissionStatus
-from dispatch.realtime.broadcast import user_group
+from dispatch.realtime import markers
+from dispatch.realtime.broadcast import send_event, user_group
 from tests.dispatch.realtime.conftest import close_code, move, open_stream, receive
 from tests.support import factories
 
@@ -73,16 +75,57 @@ async def test_a_poll_that_finds_nothing_new_costs_no_query(world):
     await communicator.disconnect()
 
 
-async def test_a_poll_after_a_missed_broadcast_delivers_the_event(world):
+async def test_a_poll_after_a_missed_broadcast_delivers_the_event_after_the_grace(world):
     communicator = await open_stream("/ws/board/", world.coordinator)
     await receive(communicator)
     missed = await move_without_broadcast(world.mission, S.EN_ROUTE_OUT, world.coordinator)
 
     await poll(world.coordinator)
 
-    message = await receive(communicator)
+    assert (await receive(communicator))["type"] == "heartbeat"  # the first look: it may still come live
+    message = await receive(communicator)  # the second look, a grace later: it never came
     assert (message["type"], message["sequence"]) == ("mission.event", missed.event.sequence)
     await communicator.disconnect()
+
+
+async def test_a_poll_while_the_broadcast_is_on_its_way_leaves_the_event_to_it(world, settings):
+    communicator = await open_stream("/ws/board/", world.coordinator)
+    await receive(communicator)
+    held: dict = {}
+    hold = mock.patch("dispatch.realtime.broadcast.send_event", side_effect=lambda i, **kw: held.update(kw, id=i))
+    with hold:  # committed and its marker raised; the broadcast is still on its way
+        moved = await move(world.mission, S.EN_ROUTE_OUT, world.coordinator)
+
+    async with queries_of_the_streams() as queries:
+        await poll(world.coordinator)
+        assert (await receive(communicator))["type"] == "heartbeat"
+        await asyncio.to_thread(_broadcast, held)  # it arrives, within the grace
+        live = await receive(communicator)
+        assert await communicator.receive_nothing(timeout=3 * settings.REALTIME_LIVE_GRACE_SECONDS)
+
+    assert (live["type"], live["sequence"], "mission" in live) == ("mission.event", moved.event.sequence, True)
+    assert [q["sql"] for q in queries if "dispatch_missionevent" in q["sql"]] == []  # the stream never read it
+    await communicator.disconnect()
+
+
+def _broadcast(held: dict) -> None:
+    """The held broadcast, from a thread of its own (its queries are not the streams')."""
+    try:
+        send_event(held.pop("id"), **held)
+    finally:
+        connection.close()
+
+
+async def test_raising_a_marker_to_its_own_value_renews_its_lease(world):
+    layer = get_channel_layer()
+    await markers.raise_groups(layer, {"board": 7})
+    key = f"{layer.prefix}:marker:group:board"
+    redis = layer.connection(layer.consistent_hash(key))
+    await redis.expire(key, 2)  # nearly run out
+
+    await markers.raise_groups(layer, {"board": 7})  # a stream read the database up to 7
+
+    assert await redis.ttl(key) > 2 and await markers.newest_in_group(layer, "board") == 7
 
 
 async def test_a_poll_after_redis_lost_its_markers_reads_the_database(world):

@@ -5,9 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from pypdf import PdfReader
 
 from dispatch.models import EventSource, MissionStatus
+from dispatch.records.record import display_time
 from dispatch.referrals.services import update_clinical_values
 from dispatch.services.missions import correct_mission
 from tests.support import factories
@@ -233,3 +235,48 @@ def test_the_page_shows_the_record_and_links_its_print_stylesheet(completed, coo
     assert completed.code in html
     assert 'media="print"' in html and "records/record-print" in html
     assert "Cannulated on site and transported" in html
+
+
+# --- values as the referring doctor wrote them --------------------------------------------------
+
+
+def _typed_referral(referrer, started):
+    clinical = {**CLINICAL, "pao2_mmhg": 7 * 7.50062, "vv_cause": "viral_pneumonia"}
+    return refer(referrer, started=started, clinical=clinical, as_typed={"pao2_mmhg": {"value": 7, "unit": "kPa"}})
+
+
+def _values_html(user, mission) -> str:
+    html = _page_client(user).get(f"/missions/{mission.pk}/record/").content.decode()
+    return html.split('id="record-referral"')[1].split('id="record-team"')[0]
+
+
+def test_the_record_shows_a_value_as_the_referring_doctor_typed_it(referrer, coordinator, started):
+    html = _values_html(coordinator, _typed_referral(referrer, started))
+
+    assert '<tr data-field="pao2_mmhg"><th scope="row">PaO2</th><td>7 kPa</td></tr>' in html
+    assert "52.5" not in html  # not the stored mmHg to four places
+
+
+def test_the_record_names_a_choice_by_its_label_not_its_code(referrer, coordinator, started):
+    html = _values_html(coordinator, _typed_referral(referrer, started))
+
+    assert "<td>Viral pneumonia</td>" in html and "viral pneumonia" not in html
+
+
+def test_a_value_changed_after_the_decision_shows_the_old_one_in_its_stored_unit(
+    referrer, coordinator, coordinator_api, started
+):
+    mission = walk(_typed_referral(referrer, started), coordinator, started, path=PRIMARY_PATH[:2])
+    update_clinical_values(actor=referrer, mission_id=mission.pk, clinical_values={"pao2_mmhg": 60.0},
+                           as_typed={"pao2_mmhg": {"value": 8, "unit": "kPa"}}, source=EventSource.WEB)
+
+    html = _values_html(coordinator, mission)
+
+    assert "<td>52.5 mmHg</td>" in html  # at the decision: 7 kPa, which the typed entry no longer says
+    assert "PaO2 (52.5 mmHg → 8 kPa)" in html
+
+
+@pytest.mark.parametrize(("language", "shown"), [("sl", "2. 12. 2026 14:05"), ("en", "02/12/2026 14:05")])
+def test_record_times_are_written_as_the_live_pages_write_them(language, shown):
+    with translation.override(language):
+        assert display_time("2026-12-02T13:05:00+00:00") == shown  # in the centre's time zone

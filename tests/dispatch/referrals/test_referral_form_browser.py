@@ -26,7 +26,7 @@ def phone_browser():
             page.set_default_timeout(TIMEOUT_MS)
             yield page
         finally:
-            browser.close()
+            chromium.close(browser)
 
 
 def test_referrer_fills_the_form_sees_scores_and_submits(committed_db, live_server):

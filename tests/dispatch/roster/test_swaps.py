@@ -8,6 +8,9 @@ from django.utils import timezone
 from dispatch.errors import Conflict, NotAllowed, ValidationFailed
 from dispatch.models import TeamRole
 from dispatch.notifications import selectors as paging_selectors
+from dispatch.notifications import texts
+from dispatch.notifications.models import Notification, Purpose
+from dispatch.roles import display_name
 from dispatch.roster import services
 from dispatch.roster.models import ShiftSwap, SwapState
 from tests.dispatch.roster.conftest import page_client, shift
@@ -144,11 +147,55 @@ def test_an_approved_swap_changes_who_is_paged_at_the_fake_twilio(twilio):
     held = running_shift(mine)
     swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
     services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=True)
+    twilio.phone(phone_of(colleague)).expect_sms(contains="swap approved")  # told they hold it now
+    twilio.phone(phone_of(mine)).expect_sms(contains="swap approved")
 
     mission = activate(coordinator=coordinator)
 
     twilio.phone(phone_of(colleague)).expect_sms(contains=mission.code)
     twilio.phone(phone_of(mine)).expect_no_sms(within=0.5)
+
+
+def test_an_approved_swap_tells_each_member_by_sms_in_their_own_language(twilio):
+    mine = factories.make_team_member(TeamRole.NURSE, first_name="Nina", last_name="Novak")
+    colleague = factories.make_team_member(TeamRole.NURSE, first_name="Petra", last_name="Zupan", language="sl")
+    held = running_shift(mine)
+    swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+
+    services.decide_swap(actor=factories.make_coordinator(), swap_id=swap.pk, approve=True)
+
+    span = texts.shift_span(held.starts_at, held.ends_at)
+    taken = twilio.phone(phone_of(colleague)).expect_sms(contains="menjava odobrena").last_sms.body
+    assert span in taken and "Nina Novak" in taken and "ta telefon" in taken
+    given = twilio.phone(phone_of(mine)).expect_sms(contains="swap approved").last_sms.body
+    assert span in given and "Petra Zupan" in given and "no longer come to you" in given
+
+
+def test_an_exchange_tells_each_member_what_they_gave_and_what_they_took(twilio):
+    mine, colleague = factories.make_team_member(TeamRole.NURSE), factories.make_team_member(TeamRole.NURSE)
+    held = running_shift(mine)
+    theirs = shift(colleague, timezone.now() + timedelta(days=2), 12)
+    swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk, their_shift_id=theirs.pk)
+
+    services.decide_swap(actor=factories.make_coordinator(), swap_id=swap.pk, approve=True)
+
+    for member, gave, took in ((mine, held, theirs), (colleague, theirs, held)):
+        phone = twilio.phone(phone_of(member))
+        given, taken = (phone.expect_sms(contains=words).last_sms.body for words in ("now belongs to", "is now yours"))
+        assert texts.shift_span(gave.starts_at, gave.ends_at) in given
+        assert texts.shift_span(took.starts_at, took.ends_at) in taken
+
+
+@pytest.mark.django_db
+def test_a_declined_swap_tells_both_members_the_shift_stays(nurses, coordinator):
+    mine, colleague = nurses
+    swap = services.request_swap(actor=mine, shift_id=running_shift(mine).pk, colleague_id=colleague.pk)
+
+    services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=False)
+
+    told = Notification.objects.filter(purpose=Purpose.ROSTER)
+    assert sorted(n.recipient_id for n in told) == sorted([mine.pk, colleague.pk])
+    assert all("swap not approved" in n.body and display_name(mine) in n.body for n in told)
 
 
 @pytest.mark.django_db

@@ -21,6 +21,8 @@
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#333";
+  // Axis and tooltip numbers as the page writes them (12,5 on a Slovene page), not as the browser would.
+  Chart.defaults.locale = document.documentElement.lang || undefined;
 
   function minutesAxis(title) {
     return { beginAtZero: true, title: { display: true, text: title } };

@@ -86,7 +86,7 @@
     for (const name of a.relevant_scores) scores.append(scoreRow(a.scores[name], labels));
     out.push(el("h3", {}, gettext("Scores")), scores);
     if (a.derived.pf_ratio !== null || a.derived.bmi !== null) {
-      out.push(el("p", { class: "derived" }, "PaO2/FiO2 ", el("strong", { id: "pf-ratio" }, fmt(a.derived.pf_ratio)), " mmHg · BMI ", fmt(a.derived.bmi)));
+      out.push(el("p", { class: "derived" }, "PaO2/FiO2 ", el("strong", { id: "pf-ratio" }, fmt(a.derived.pf_ratio)), " mmHg · " + gettext("BMI") + " ", fmt(a.derived.bmi)));
     }
     if (!support || support === "vv") {
       const e = a.criteria.vv_eolia;

@@ -16,7 +16,25 @@
   const labels = cfg.labels || {};
   window.ReferralAssessment.render(body, assessment, labels);
 
+  // Before the team leaves, the arrival is planned (activation + the travel model), as the SMS said.
+  const BEFORE_DEPARTURE = ["team_activated", "team_ready"];
+
+  async function showPlannedEta() {
+    try {
+      const r = await fetch(cfg.preparationUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!r.ok) return;
+      const planned = (await r.json()).expected_arrival;
+      if (!planned || !BEFORE_DEPARTURE.includes(decision.dataset.status)) return;
+      eta.hidden = false;
+      eta.textContent = interpolate(gettext("The team is expected with you at about %s"), [window.EcmoClock.time(planned)]);
+    } catch (e) { /* the next event or a reload asks again */ }
+  }
+
   function showEta(mission) {
+    if (BEFORE_DEPARTURE.includes(mission ? mission.status : decision.dataset.status) && cfg.preparationUrl) {
+      showPlannedEta();
+      return;
+    }
     const travel = mission && mission.travel;
     const at = travel && travel.expected_arrival;
     const travelling = mission ? (cfg.travelling || []).includes(mission.status) : Boolean(eta.dataset.at);
@@ -29,7 +47,7 @@
   }
 
   function showPreparation(mission) {
-    const p = mission && mission.preparation;
+    const p = mission && !(cfg.closed || []).includes(mission.status) && mission.preparation;
     preparation.hidden = !p;
     if (!p) return;
     const link = document.getElementById("preparation-link");
@@ -54,6 +72,8 @@
   }
 
   function showDecision(to, text) {
+    // Cancelled after a decision: that decision no longer holds ("the team comes to you").
+    if (to === "cancelled" && decision.dataset.decision !== "pending") to = "called_off";
     if (!(to in cfg.decisions)) return;
     decision.dataset.decision = to;
     decisionText.textContent = cfg.decisions[to];
