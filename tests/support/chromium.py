@@ -41,6 +41,6 @@ def close(closable, timeout_s: float = 30) -> None:
     so. If Chromium itself is stuck, the next page it is asked for fails.
     """
     try:
-        closable._sync(asyncio.wait_for(closable._impl_obj.close(), timeout_s))
+        closable._sync(asyncio.wait_for(closable._impl_obj.close(reason=None), timeout_s))
     except TimeoutError:
         warnings.warn(f"Chromium did not close {closable!r} within {timeout_s} s", stacklevel=2)
