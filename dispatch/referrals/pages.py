@@ -196,6 +196,8 @@ def new_referral(request: HttpRequest) -> HttpResponse:
 PENDING = "pending"
 # Cancelled after the centre had decided: the decision no longer holds, and nobody is coming.
 CALLED_OFF = "called_off"
+TURNED_BACK = "turned_back"
+ENDED = "ended"
 
 
 def _decision_words() -> dict[str, str]:
@@ -209,6 +211,8 @@ def _decision_words() -> dict[str, str]:
         MissionStatus.DECLINED: _("Declined"),
         MissionStatus.CANCELLED: _("Cancelled before a decision"),
         CALLED_OFF: _("Called off: the mission was cancelled, nobody is coming"),
+        TURNED_BACK: _("Called off: the team turned back, nobody is coming"),
+        ENDED: _("Ended: the mission ended without a hand-over at the centre"),
     }
 
 
@@ -235,15 +239,19 @@ def _phase_words() -> dict[str, str]:
 
 
 def _decision(mission) -> tuple[str, str]:
-    """The centre's decision (a status of statuses.DECISION_TEXTS, "pending", "cancelled" or
-    "called_off") and its note.
+    """The centre's decision (a status of statuses.DECISION_TEXTS, "pending", "cancelled",
+    "called_off", "turned_back" or "ended") and its note.
 
     Read from the timeline, so the coordinator's note is there after a reload. A mission back
     under review (advice, then the patient changed) is pending again. A mission cancelled after
-    the decision is "called off", with the reason: "the team comes to you" no longer holds.
+    the decision is "called off", with the reason: "the team comes to you" no longer holds. An
+    aborted mission whose team never reached the bedside "turned back"; the referring ICU must not
+    go on waiting for it. One aborted later "ended" there, with the team's reason.
     """
     if mission.status in (MissionStatus.REQUESTED, MissionStatus.UNDER_REVIEW):
         return PENDING, ""
+    if mission.status == MissionStatus.ABORTED:
+        return (ENDED if mission.on_site_at else TURNED_BACK), mission.close_reason
     event = (
         dispatch_selectors.mission_events(mission=mission)
         .filter(kind="mission.status_changed", to_status__in=list(statuses.DECISION_TEXTS))

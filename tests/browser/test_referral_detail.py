@@ -196,3 +196,31 @@ def test_a_mission_called_off_after_activation_says_nobody_is_coming(open_page, 
     expect(decision).to_have_text("Called off: the mission was cancelled, nobody is coming")
     expect(page.locator("#decision-note")).to_have_text("clinical reason")
     expect(page.locator("#decision")).not_to_contain_text("comes to you")
+
+
+def test_a_team_that_turns_back_on_the_road_says_nobody_is_coming(open_page, server, people, mission_id):
+    _walk(server, people["coordinator"], mission_id, "team_activated", "team_ready", "en_route_out")
+    page = open_page(people["referrer"], f"/referrals/{mission_id}/", phone=True)
+    decision = page.locator("#referral-decision")
+    expect(decision).to_have_text("Accepted: the mobile ECMO team comes to you")
+
+    _walk_on(server, people["coordinator"], mission_id, "en_route_out", "aborted")
+
+    expect(decision).to_have_text("Called off: the team turned back, nobody is coming")  # live
+    expect(page.locator("#decision-note")).to_have_text("clinical reason")
+    page.reload()
+    expect(decision).to_have_text("Called off: the team turned back, nobody is coming")
+    expect(page.locator("#decision")).not_to_contain_text("comes to you")
+
+
+def test_a_mission_aborted_at_the_bedside_says_it_ended_there(open_page, server, people, mission_id):
+    _walk(server, people["coordinator"], mission_id, "team_activated", "team_ready", "en_route_out", "on_site")
+    page = open_page(people["referrer"], f"/referrals/{mission_id}/", phone=True)
+    decision = page.locator("#referral-decision")
+    expect(decision).to_have_text("Accepted: the mobile ECMO team comes to you")
+
+    _walk_on(server, people["coordinator"], mission_id, "on_site", "aborted")
+
+    expect(decision).to_have_text("Ended: the mission ended without a hand-over at the centre")  # live
+    page.reload()
+    expect(decision).to_have_text("Ended: the mission ended without a hand-over at the centre")

@@ -18,6 +18,7 @@
 
   // Before the team leaves, the arrival is planned (activation + the travel model), as the SMS said.
   const BEFORE_DEPARTURE = ["team_activated", "team_ready"];
+  const BEFORE_BEDSIDE = [...BEFORE_DEPARTURE, "en_route_out"];  // an abort from here: the team never came
 
   async function showPlannedEta() {
     try {
@@ -71,9 +72,11 @@
     showPreparation(m);
   }
 
-  function showDecision(to, text) {
+  function showDecision(to, text, from) {
     // Cancelled after a decision: that decision no longer holds ("the team comes to you").
     if (to === "cancelled" && decision.dataset.decision !== "pending") to = "called_off";
+    // Aborted: before the bedside the team turned back; after it, the mission ended there.
+    if (to === "aborted") to = BEFORE_BEDSIDE.includes(from) ? "turned_back" : "ended";
     if (!(to in cfg.decisions)) return;
     decision.dataset.decision = to;
     decisionText.textContent = cfg.decisions[to];
@@ -139,7 +142,7 @@
       showMission(msg.missions && msg.missions[0]);
     },
     onEvent(msg) {
-      if (msg.kind === "mission.status_changed") showDecision(msg.to_status, msg.note);
+      if (msg.kind === "mission.status_changed") showDecision(msg.to_status, msg.note, msg.from_status);
       if (msg.kind === "mission.undone") { location.reload(); return; }
       showMission(msg.mission);
       if (msg.kind === "referral.updated") refreshAssessment();
