@@ -22,6 +22,7 @@ from dispatch.errors import Conflict, DispatchError, NotVisible, ValidationFaile
 from dispatch.notifications import selectors as paging_selectors
 from dispatch.notifications.models import Shift
 from dispatch.notifications.services import roster as shift_services
+from dispatch.roles import display_name
 from dispatch.roster import selectors, services
 from dispatch.roster.forms import ShiftForm, SwapForm, add_service_errors
 
@@ -145,14 +146,25 @@ def swap_decide(request: HttpRequest, swap_id: int) -> HttpResponse:
     _coordinator(request)
     approve = request.POST.get("decision") == "approve"
     try:
-        services.decide_swap(actor=request.user, swap_id=swap_id, approve=approve)
+        swap = services.decide_swap(actor=request.user, swap_id=swap_id, approve=approve)
     except NotVisible as exc:
         raise Http404(exc.message) from None
     except Conflict as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Swap approved: the shift has changed hands.") if approve else _("Swap declined."))
+        decided = _("Swap approved: the shift has changed hands.") if approve else _("Swap declined.")
+        messages.success(request, f"{decided} {_told_by_sms(swap)}")
     return redirect(_safe_next(request) or reverse("roster-week"))
+
+
+def _told_by_sms(swap) -> str:
+    """Who hears of the decision by SMS, and whom the coordinator must tell in person (no number)."""
+    untold = [m for m in (swap.requested_by, swap.colleague) if not paging_selectors.phone_of(m)]
+    if not untold:
+        return _("Both members are told by SMS.")
+    return _("No phone number for %(names)s: tell them yourself.") % {
+        "names": ", ".join(display_name(m) for m in untold)
+    }
 
 
 def _safe_next(request: HttpRequest) -> str:

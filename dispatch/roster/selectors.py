@@ -38,8 +38,9 @@ class Cell:
     gaps: list[dict] = field(default_factory=list)
 
     @property
-    def uncovered_min(self) -> int:
-        return sum(g["minutes"] for g in self.gaps)
+    def all_past(self) -> bool:
+        """Every gap of the cell is over: it is history, no longer a hole to fill."""
+        return all(g["past"] for g in self.gaps)
 
 
 def _gaps(spans: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> list[dict]:
@@ -58,6 +59,11 @@ def _gaps(spans: list[tuple[datetime, datetime]], start: datetime, end: datetime
     ]
 
 
+def _minutes_ahead(gaps: list[dict], now: datetime) -> int:
+    """The minutes of these gaps still to come: hours already past can no longer be covered."""
+    return sum(int((g["end"] - max(g["start"], now)).total_seconds() // 60) for g in gaps if g["end"] > now)
+
+
 def roster_roles() -> list[str]:
     """The roles a mission needs by default first, then any other role."""
     wanted = list(dict.fromkeys(settings.DEFAULT_REQUIRED_TEAM_ROLES))
@@ -74,6 +80,7 @@ def week(first_day: date) -> dict:
         .select_related("member")
         .order_by("starts_at", "pk")
     )
+    now = timezone.now()
     rows = []
     for role in roster_roles():
         for tier in Tier.values:
@@ -93,7 +100,8 @@ def week(first_day: date) -> dict:
                             "ends_after": s.ends_at > d1,
                         }
                     )
-                cell.gaps = _gaps([(s.starts_at, s.ends_at) for s in today], d0, d1)
+                spans = [(s.starts_at, s.ends_at) for s in today]
+                cell.gaps = [{**gap, "past": gap["end"] <= now} for gap in _gaps(spans, d0, d1)]
                 cells.append(cell)
             rows.append(
                 {
@@ -102,7 +110,7 @@ def week(first_day: date) -> dict:
                     "tier": tier,
                     "tier_label": Tier(tier).label,
                     "cells": cells,
-                    "uncovered_h": round(sum(c.uncovered_min for c in cells) / 60, 1),
+                    "uncovered_h": round(sum(_minutes_ahead(c.gaps, now) for c in cells) / 60, 1),
                 }
             )
     return {"days": days, "rows": rows, "start": first_day, "today": timezone.localdate()}

@@ -18,8 +18,9 @@ pytestmark = [pytest.mark.browser]
 
 @pytest.fixture
 def monday():
+    """Next week's Monday: every hour of that week is still ahead, whatever day the test runs."""
     today = timezone.localdate()
-    return today - timedelta(days=today.weekday())
+    return today - timedelta(days=today.weekday()) + timedelta(days=7)
 
 
 def _cell(page, role: str, tier: str, day):
@@ -29,7 +30,7 @@ def _cell(page, role: str, tier: str, day):
 def test_a_coordinator_makes_a_shift_in_the_week_view_and_the_gap_closes(committed_db, open_page, monday):
     coordinator = factories.make_coordinator()
     factories.make_team_member(TeamRole.NURSE, first_name="Ana", last_name="Novak")
-    page = open_page(coordinator, "/roster/")
+    page = open_page(coordinator, f"/roster/?week={monday:%Y-%m-%d}")
     monday_cell = _cell(page, TeamRole.NURSE, "primary", monday)
     expect(monday_cell).to_have_class("gap")
     expect(monday_cell).to_contain_text("uncovered 00:00–24:00")

@@ -229,3 +229,27 @@ def test_the_decision_page_never_sends_the_coordinator_off_site(nurses, coordina
 
     assert response.status_code == 302
     assert response["Location"] == "/roster/"
+
+
+@pytest.mark.django_db
+def test_the_coordinator_reads_that_both_members_are_told_by_sms(nurses, coordinator):
+    mine, colleague = nurses
+    swap = services.request_swap(actor=mine, shift_id=running_shift(mine).pk, colleague_id=colleague.pk)
+
+    response = page_client(coordinator).post(f"/roster/swaps/{swap.pk}/decide/", {"decision": "approve"}, follow=True)
+
+    assert "Both members are told by SMS." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_coordinator_reads_whom_to_tell_in_person_when_a_member_has_no_phone(nurses, coordinator):
+    mine, colleague = nurses
+    colleague.profile.phone = ""
+    colleague.profile.save(update_fields=["phone"])
+    swap = services.request_swap(actor=mine, shift_id=running_shift(mine).pk, colleague_id=colleague.pk)
+
+    response = page_client(coordinator).post(f"/roster/swaps/{swap.pk}/decide/", {"decision": "decline"}, follow=True)
+
+    page = response.content.decode()
+    assert f"No phone number for {display_name(colleague)}: tell them yourself." in page
+    assert "Both members" not in page

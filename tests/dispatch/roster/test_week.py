@@ -21,16 +21,44 @@ def cell(html: str, role: str, tier: str, day) -> str:
 
 
 def test_the_week_shows_who_is_on_call_and_marks_uncovered_hours(coordinator, monday):
+    next_monday = monday + timedelta(days=7)  # all of it ahead, whatever day the test runs
     nurse = factories.make_team_member(TeamRole.NURSE, first_name="Ana", last_name="Novak")
-    shift(nurse, local(monday, 8), 12)
+    shift(nurse, local(next_monday, 8), 12)
 
-    html = page_client(coordinator).get("/roster/").content.decode()
+    html = page_client(coordinator).get(f"/roster/?week={next_monday:%Y-%m-%d}").content.decode()
 
-    monday_cell = cell(html, TeamRole.NURSE, "primary", monday)
+    monday_cell = cell(html, TeamRole.NURSE, "primary", next_monday)
     assert "Ana Novak" in monday_cell and "08:00–20:00" in monday_cell
     assert "uncovered 00:00–08:00" in monday_cell and "uncovered 20:00–24:00" in monday_cell
     assert monday_cell.startswith("class=gap|")
-    assert cell(html, TeamRole.NURSE, "backup", monday).startswith("class=gap|")  # nobody at all
+    assert cell(html, TeamRole.NURSE, "backup", next_monday).startswith("class=gap|")  # nobody at all
+
+
+def total(html: str, role: str, tier: str) -> str:
+    """The last column of a row: the uncovered hours still ahead."""
+    row = html.split(f'data-role="{role}" data-tier="{tier}"', 1)[1].split("</tr>", 1)[0]
+    return re.search(r'<td class="total[a-z ]*">(.*?)</td>', row, re.S)[1].strip()
+
+
+def test_a_past_week_still_shows_its_gaps_but_counts_none_as_open(coordinator, monday):
+    last_week = monday - timedelta(days=7)
+
+    html = page_client(coordinator).get(f"/roster/?week={last_week:%Y-%m-%d}").content.decode()
+
+    gone = cell(html, TeamRole.NURSE, "primary", last_week)
+    assert gone.startswith("class=gap past|") and 'class="uncovered past"' in gone  # history, not a hole to fill
+    assert total(html, TeamRole.NURSE, "primary") == "—"
+
+
+def test_the_total_counts_the_uncovered_hours_still_ahead(coordinator, monday):
+    next_week = monday + timedelta(days=7)
+    nurse = factories.make_team_member(TeamRole.NURSE)
+    shift(nurse, local(next_week, 8), 12)
+
+    html = page_client(coordinator).get(f"/roster/?week={next_week:%Y-%m-%d}").content.decode()
+
+    assert total(html, TeamRole.NURSE, "primary") == "156.0 h"  # 7 × 24 h less the 12 h shift
+    assert cell(html, TeamRole.NURSE, "primary", next_week).startswith("class=gap|")
 
 
 def test_a_fully_covered_day_is_not_marked(coordinator, monday):
