@@ -560,6 +560,43 @@ def test_page_called_off_while_paging_shows_a_stand_down(open_page, server, memb
     expect(page.locator("#no-mission")).to_be_visible()
 
 
+def test_a_phone_opened_after_the_call_off_still_shows_the_stand_down(open_page, server, member, committed_db):
+    coordinator = factories.make_coordinator()
+    mission = _paged_mission(server, coordinator, [(TeamRole.ECMO_PHYSICIAN, member)])
+    _answer(server, member, mission, "accept")  # by SMS, say: this phone never saw the page
+    body = {"to": S.CANCELLED, "outcome": "patient_died", "reason": "Died before departure"}
+    status, answer = api(server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/transitions/", body)
+    assert status == 200, answer
+
+    page = open_page(member, "/team/", phone=True)
+
+    expect(page.locator("#stand-down")).to_be_visible()
+    expect(page.locator("#sd-code")).to_have_text(mission.code)
+    expect(page.locator("#sd-reason")).to_have_text("Reason: Died before departure")
+    page.locator("#sd-dismiss").click()
+    expect(page.locator("#no-mission")).to_be_visible()
+    page.reload()
+    expect(page.locator("#no-mission")).to_be_visible()  # dismissed stays dismissed
+    expect(page.locator("#stand-down")).to_be_hidden()
+
+
+def test_a_phone_opened_after_declining_a_page_that_was_called_off_shows_no_stand_down(
+    open_page, server, member, committed_db
+):
+    coordinator = factories.make_coordinator()
+    mission = _paged_mission(server, coordinator, [(TeamRole.ECMO_PHYSICIAN, member)])
+    _answer(server, member, mission, "decline")
+    body = {"to": S.CANCELLED, "outcome": "patient_improved", "reason": "Better on prone position"}
+    status, answer = api(server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/transitions/", body)
+    assert status == 200, answer
+
+    page = open_page(member, "/team/", phone=True)
+
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")  # its first read is done
+    expect(page.locator("#no-mission")).to_be_visible()
+    expect(page.locator("#stand-down")).to_be_hidden()  # they said no: nothing to stand down from
+
+
 def test_drill_is_marked_and_preparation_progress_shown(open_page, member, committed_db):
     mission = _on_mission(member, S.EN_ROUTE_OUT, is_drill=True)
     preparation = {"done": 3, "total": 7, "url": f"/missions/{mission.pk}/preparation/"}

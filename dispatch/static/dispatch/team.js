@@ -17,6 +17,8 @@
   const STAND_DOWN_STATUSES = ["cancelled", "aborted", "declined"];
   // A second tap this soon after a phase tap is the same finger bouncing, not the next phase.
   const TAP_GUARD_MS = 1500;
+  // A phone new to this page looks back this far for pages that ended before it was opened.
+  const RECENT_PAGE_MS = 3 * 3600 * 1000;
   const FRESH_TAP_MS = 5000;                              // sent this soon after the tap: no time of its own
   const textEl = document.getElementById("team-text");
 
@@ -436,6 +438,21 @@
     watched.set(watching);
   }
 
+  /* A phone that never had this page open (a new phone, a cleared browser) watches nothing yet. It
+     takes the recent pages this member was on: accepted, or called off before they answered. A
+     mission called off before the page was opened then shows its stand-down screen, not a blank
+     "no active mission". Pages they declined, or that someone else took, are not theirs to stand
+     down from. */
+  async function seedWatched() {
+    const since = Date.now() - RECENT_PAGE_MS;
+    const seed = {};
+    for (const a of await getJson("/api/v1/alerts/?open=false")) {
+      const mine = a.state === "cancelled" ? a.my_response !== "declined" : a.my_response === "accepted";
+      if (mine && Date.parse(a.opened_at) >= since) seed[a.mission_id] = a.mission_code;
+    }
+    watched.set(seed);
+  }
+
   async function refresh() {
     const mine = ++epoch;
     try {
@@ -448,6 +465,7 @@
       const openIds = new Set(alerts.map((a) => String(a.id)));
       declined.set(Object.fromEntries(Object.entries(declined.get() || {}).filter(([id]) => openIds.has(id))));
       pollOk = true;
+      if (watched.get() === null) await seedWatched();
       if (mission && standDown.get() && standDown.get().missionId === mission.id) standDown.set(null);
       await checkWatched(new Set(missions.map((m) => m.id)), new Set(alerts.map((a) => a.mission_id)));
     } catch (e) {
