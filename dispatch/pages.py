@@ -117,6 +117,7 @@ COVERAGE_STATE_LABELS: dict[str, object] = {
     "declined": gettext_lazy("declined, still paging"),
     "uncovered": gettext_lazy("NOBODY ACCEPTED"),
     "covered_by_phone": gettext_lazy("covered by phone"),
+    "withdrawn": gettext_lazy("page withdrawn"),
     "not_paged": gettext_lazy("not paged yet"),
 }
 

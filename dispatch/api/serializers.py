@@ -112,8 +112,9 @@ class MissionOutput(serializers.Serializer):
     coverage = serializers.DictField(
         child=serializers.DictField(),
         help_text=_("Per required role: {state, member, busy}; state is accepted, paging, declined, uncovered, "
-                    "covered_by_phone or not_paged; busy lists [{member, mission_code}]: people on call for the "
-                    "role who are on another active mission (filled while the team is being found)."),
+                    "covered_by_phone, withdrawn (paged, then called off with the mission) or not_paged; busy "
+                    "lists [{member, mission_code}]: people on call for the role who are on another active "
+                    "mission (filled while the team is being found)."),
     )
     referral = serializers.DictField(
         allow_null=True,

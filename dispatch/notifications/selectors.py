@@ -101,9 +101,11 @@ def role_coverage(missions: Sequence[Mission]) -> dict[int, dict[str, dict]]:
     """Per mission, per required role: who covers it and how far paging got.
 
     Shape: {mission_id: {role: {"state": "accepted"|"paging"|"declined"|"uncovered"|"covered_by_phone"
-    |"not_paged", "member": name or None, "busy": [{"member", "mission_code"}]}}}. "declined": still
-    paging, and the last answer was a no. "busy": people on call for the role who are on another
-    active mission (filled only while the mission is still being staffed, one query for all).
+    |"withdrawn"|"not_paged", "member": name or None, "busy": [{"member", "mission_code"}]}}}.
+    "declined": still paging, and the last answer was a no. "withdrawn": paged, and the page was
+    called off with the mission before anyone took it (not "not paged yet": it was). "busy": people
+    on call for the role who are on another active mission (filled only while the mission is still
+    being staffed, one query for all).
     Uses the missions' required roles and their assignments (prefetch `assignments__member`).
     """
     coverage: dict[int, dict[str, dict]] = defaultdict(dict)
@@ -119,7 +121,7 @@ def role_coverage(missions: Sequence[Mission]) -> dict[int, dict[str, dict]]:
     for alert in alerts:
         state, member = alert.state, None
         if state == AlertState.CANCELLED:
-            continue
+            state = "withdrawn"
         if state == AlertState.ACCEPTED and alert.accepted_by:
             member = display_name(alert.accepted_by)
         last = last_answers.get(alert.pk)
@@ -128,7 +130,7 @@ def role_coverage(missions: Sequence[Mission]) -> dict[int, dict[str, dict]]:
         coverage[alert.mission_id][alert.team_role] = {"state": state, "member": member, "busy": []}
     for assignment in (a for mission in missions for a in mission.assignments.all()):
         entry = coverage[assignment.mission_id].get(assignment.team_role)
-        if entry is None or entry["state"] in ("not_paged", "accepted", "covered_by_phone"):
+        if entry is None or entry["state"] in ("not_paged", "withdrawn", "accepted", "covered_by_phone"):
             state = entry["state"] if entry and entry["state"] == "covered_by_phone" else "accepted"
             member = display_name(assignment.member)
             coverage[assignment.mission_id][assignment.team_role] = {"state": state, "member": member, "busy": []}

@@ -353,6 +353,21 @@ def test_a_role_is_paged_again_and_then_covered_by_phone_from_the_page(open_page
     expect(row.locator("button.repage")).to_be_hidden()
 
 
+def test_a_page_called_off_with_the_mission_reads_withdrawn_live(open_page, server, coordinator):
+    paging.on_call("perfusionist")
+    mission = paging.activate(roles=("perfusionist",), coordinator=coordinator)
+    page = open_page(coordinator, f"/missions/{mission.pk}/")
+    row = _paging_role(page, "perfusionist")
+    expect(row).to_have_attribute("data-state", "paging")
+
+    body = {"to": "cancelled", "outcome": "patient_improved", "reason": "Better on prone position"}
+    status, answer = api(server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/transitions/", body)
+    assert status == 200, answer
+
+    expect(row).to_have_attribute("data-state", "withdrawn")
+    expect(row.locator(".role-state")).to_contain_text("page withdrawn")  # paged, then called off: not "not paged yet"
+
+
 def test_news_while_the_coordinator_types_a_cover_note_keeps_the_cursor_in_it(open_page, server, coordinator):
     paging.on_call("perfusionist")
     mission = paging.activate(roles=("perfusionist",), coordinator=coordinator)

@@ -200,7 +200,7 @@
   }
 
   /* A role's paging state as a sign beside its words (never colour alone); one set for every page. */
-  const COVERAGE_SIGNS = Object.freeze({ accepted: "✓", covered_by_phone: "☎", paging: "◔", declined: "✗", uncovered: "⚠", not_paged: "○" });
+  const COVERAGE_SIGNS = Object.freeze({ accepted: "✓", covered_by_phone: "☎", paging: "◔", declined: "✗", uncovered: "⚠", withdrawn: "–", not_paged: "○" });
   function coverageSign(state) { return COVERAGE_SIGNS[state] || "•"; }
 
   window.EcmoLive = { config, stream, indicator, words: WORDS, now, syncClock, csrfToken, newKey, h, show, duration, coverageSign };

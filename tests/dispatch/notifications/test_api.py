@@ -134,6 +134,20 @@ def test_coverage_shows_paging_and_a_paged_member_sees_the_mission(console):
     assert not mission_visible_to(factories.make_team_member(TeamRole.NURSE), mission.pk)
 
 
+def test_a_page_called_off_with_the_mission_reads_withdrawn_not_unpaged(console, client_for):
+    mission, people = paged((TeamRole.ECMO_PHYSICIAN, TeamRole.NURSE))
+    physician_alert = Alert.objects.get(mission=mission, team_role=TeamRole.ECMO_PHYSICIAN)
+    client_for(people[TeamRole.ECMO_PHYSICIAN]).post(f"/api/v1/alerts/{physician_alert.pk}/accept/", {})
+    body = {"to": MissionStatus.CANCELLED, "outcome": "patient_died", "reason": "Died before departure"}
+
+    response = client_for(factories.make_coordinator()).post(f"/api/v1/missions/{mission.pk}/transitions/", body)
+
+    assert response.status_code == 200, response.content
+    coverage = coverage_of(mission)
+    assert coverage[TeamRole.NURSE]["state"] == "withdrawn"  # she was paged; the page was called off
+    assert coverage[TeamRole.ECMO_PHYSICIAN]["state"] == "accepted"  # an answer given stays on the record
+
+
 def test_coordinator_can_page_a_named_person(console, client_for):
     mission, _people = paged()
     named = factories.make_team_member(TeamRole.ECMO_PHYSICIAN)
