@@ -431,6 +431,24 @@ def test_the_preparation_at_the_referring_icu_shows_on_the_card(open_page, coord
     expect(preparation.locator("a")).to_have_attribute("href", f"/missions/{mission.pk}/preparation/")
 
 
+def test_a_called_off_mission_drops_its_preparation_from_the_card(open_page, server, coordinator):
+    from dispatch.preparation.defaults import load_default_items
+    from dispatch.preparation.models import PreparationItem
+
+    load_default_items(PreparationItem)
+    mission = paging.activate(coordinator=coordinator)
+    page = open_page(coordinator, "/board/")
+    expect(_card(page, mission).locator(".preparation")).to_have_count(1)
+
+    body = {"to": S.CANCELLED, "outcome": "patient_died", "reason": "Died before departure"}
+    status, answer = api(server, coordinator, "POST", f"/api/v1/missions/{mission.pk}/transitions/", body)
+    assert status == 200, answer
+
+    closed_card = page.locator(f'#board-closed .mission-card[data-mission-id="{mission.pk}"]')
+    expect(closed_card).to_be_visible()
+    expect(closed_card.locator(".preparation")).to_have_count(0)  # nothing left to prepare for
+
+
 def test_board_and_its_cards_follow_dark_mode(browser, server, coordinator):
     mission = factories.MissionFactory(status=S.REQUESTED)
     context = browser.new_context(color_scheme="dark")

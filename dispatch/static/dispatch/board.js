@@ -138,7 +138,7 @@
       facts(m),
       isClosed ? null : h("div", { class: "requested muted", "data-requested": m.requested_at }),
       coverage,
-      preparation(m),
+      isClosed ? null : preparation(m),   // nothing left to prepare for; the mission page keeps the record
       travel ? h("div", { class: "travel", "data-expected-arrival": m.travel && m.travel.expected_arrival }, travel) : null,
       isClosed ? null : h("div", { class: "referral" + (m.referral && m.referral.missing_count ? " incomplete" : "") }, referralText(m.referral)),
       log);
