@@ -75,6 +75,8 @@ def request_swap(
             or their_shift.ends_at <= now
         ):
             errors["their_shift"] = [_("Choose one of the colleague's coming shifts, or none.")]
+    if not errors:
+        errors = _double_duty(shift, colleague, their_shift, actor)
     if errors:
         raise ValidationFailed(errors)
     if ShiftSwap.objects.filter(shift=shift, state=SwapState.REQUESTED).exists():
@@ -90,6 +92,26 @@ def request_swap(
             )
     except IntegrityError:  # the same request twice at once: the other one won
         raise Conflict(_("A swap of this shift is already waiting for a coordinator.")) from None
+
+
+def _double_duty(shift: Shift, colleague, their_shift: Shift | None, actor) -> dict[str, list[str]]:
+    """A swap that would put someone on call twice is refused when asked, beside the field to
+    change, not later at the coordinator's approval (which checks again: the roster may move)."""
+    exclude = tuple(pk for pk in (shift.pk, their_shift.pk if their_shift else None) if pk)
+    moves = [("colleague", shift, colleague)] + ([("their_shift", their_shift, actor)] if their_shift else [])
+    errors: dict[str, list[str]] = {}
+    for field_name, moved, member in moves:
+        found = overlap_errors(
+            member=member,
+            team_role=moved.team_role,
+            tier=moved.tier,
+            starts_at=moved.starts_at,
+            ends_at=moved.ends_at,
+            exclude=exclude,
+        )
+        if found:
+            errors[field_name] = [message for messages in found.values() for message in messages]
+    return errors
 
 
 def _lock_swap(swap_id: int) -> ShiftSwap:

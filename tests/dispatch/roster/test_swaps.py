@@ -103,11 +103,39 @@ def test_a_second_request_for_the_same_shift_is_a_conflict(nurses):
 
 
 @pytest.mark.django_db
-def test_a_swap_that_would_put_the_colleague_on_call_twice_is_refused(nurses, coordinator):
+def test_a_swap_that_would_put_the_colleague_on_call_twice_is_refused_when_asked(nurses):
     mine, colleague = nurses
     held = running_shift(mine)
     shift(colleague, timezone.now(), 4, tier="backup")  # the colleague is backup during that time
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+
+    assert list(refused.value.errors) == ["colleague"]
+    assert display_name(colleague) in refused.value.errors["colleague"][0]
+    assert not ShiftSwap.objects.exists()
+
+
+@pytest.mark.django_db
+def test_taking_the_colleagues_overlapping_shift_in_exchange_makes_the_swap_possible(nurses, coordinator):
+    mine, colleague = nurses
+    held = running_shift(mine)
+    theirs = shift(colleague, timezone.now(), 4, tier="backup")
+
+    swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk, their_shift_id=theirs.pk)
+    services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=True)
+
+    held.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (held.member, theirs.member) == (colleague, mine)
+
+
+@pytest.mark.django_db
+def test_a_swap_that_became_double_duty_after_it_was_asked_is_refused_at_approval(nurses, coordinator):
+    mine, colleague = nurses
+    held = running_shift(mine)
     swap = services.request_swap(actor=mine, shift_id=held.pk, colleague_id=colleague.pk)
+    shift(colleague, timezone.now(), 4, tier="backup")  # the roster moved meanwhile
 
     with pytest.raises(Conflict):
         services.decide_swap(actor=coordinator, swap_id=swap.pk, approve=True)
