@@ -94,7 +94,10 @@ class Command(BaseCommand):
                 continue
             tier = Tier.BACKUP if username.endswith("2") else Tier.PRIMARY
             user = get_user_model().objects.get(username=username)
-            current = Shift.objects.filter(member=user, team_role=team_role, starts_at__lte=now, ends_at__gte=ends)
-            if not current.exists():
-                Shift.objects.create(member=user, team_role=team_role, tier=tier, starts_at=starts, ends_at=ends)
+            # Carry on from their latest shift: a demo started again a few minutes later must not put
+            # anyone on call twice (the roster showed every name twice).
+            latest = Shift.objects.filter(member=user, ends_at__gt=starts).order_by("-ends_at").first()
+            begin = max(starts, latest.ends_at) if latest else starts
+            if ends - begin > timedelta(days=1):
+                Shift.objects.create(member=user, team_role=team_role, tier=tier, starts_at=begin, ends_at=ends)
         self.stdout.write("On-call roster: primary and backup for every team role until %s" % ends.date())
