@@ -10,9 +10,9 @@ class PreparationItemAdmin(admin.ModelAdmin):
     """Add, reword, reorder or deactivate items; a checklist already opened keeps the items it had.
     Items are deactivated rather than deleted: ticked missions still name them."""
 
-    list_display = ("label", "key", "value_label", "order", "active")
+    list_display = ("label", "key", "value_label", "applies_to", "order", "active")
     list_editable = ("order", "active")
-    list_filter = ("active",)
+    list_filter = ("active", "applies_to")
     search_fields = ("label", "key")
     ordering = ("order", "pk")
 

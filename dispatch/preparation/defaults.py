@@ -69,13 +69,21 @@ DEFAULT_ITEMS: tuple[tuple[str, int, str, str, str], ...] = (
 )
 
 
+# Items only one kind of mission asks for (`ItemScope`); the others are for every mission. The
+# cannulation veins matter only where the team cannulates.
+DEFAULT_SCOPES: dict[str, str] = {"central_line": "primary"}
+
+
 def load_default_items(item_model) -> int:
     """Create the shipped items that are missing (by key); an item edited in the admin is left alone.
 
-    Takes the model so the data migration can pass its historical one.
+    Takes the model so a data migration can pass its historical one (before `applies_to` existed,
+    the scope is left out).
     """
+    scoped = any(field.name == "applies_to" for field in item_model._meta.get_fields())
     for key, order, label, help_text, value_label in DEFAULT_ITEMS:
-        item_model.objects.get_or_create(
-            key=key, defaults={"order": order, "label": label, "help_text": help_text, "value_label": value_label}
-        )
+        defaults = {"order": order, "label": label, "help_text": help_text, "value_label": value_label}
+        if scoped:
+            defaults["applies_to"] = DEFAULT_SCOPES.get(key, "every")
+        item_model.objects.get_or_create(key=key, defaults=defaults)
     return len(DEFAULT_ITEMS)

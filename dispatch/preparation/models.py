@@ -5,6 +5,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class ItemScope(models.TextChoices):
+    """Which missions' checklists ask for an item (by `Mission.kind`)."""
+
+    EVERY = "every", _("Every mission")
+    PRIMARY = "primary", _("Primary only: the team cannulates on site")
+    SECONDARY = "secondary", _("Secondary only: the patient is already on ECMO")
+
+
 class PreparationItem(models.Model):
     """One thing the referring ICU gets ready before the team arrives.
 
@@ -22,6 +30,13 @@ class PreparationItem(models.Model):
         max_length=40,
         blank=True,
         help_text=_("What the number on the tick counts (e.g. “units”); empty for a plain tick."),
+    )
+    applies_to = models.CharField(
+        _("asked for"),
+        max_length=12,
+        choices=ItemScope.choices,
+        default=ItemScope.EVERY,
+        help_text=_("A patient already on ECMO needs nothing kept free for cannulation."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(

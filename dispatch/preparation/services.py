@@ -23,7 +23,7 @@ from dispatch.notifications.models import Purpose
 from dispatch.notifications.services.delivery import queue_message
 from dispatch.preparation import texts
 from dispatch.preparation.arrival import OUTBOUND, Arrival, expected_arrival
-from dispatch.preparation.models import MissionPreparation, PreparationItem, PreparationTick
+from dispatch.preparation.models import ItemScope, MissionPreparation, PreparationItem, PreparationTick
 from dispatch.preparation.selectors import may_tick, shown
 from dispatch.registry import Transition
 from dispatch.selectors import mission_visible_to
@@ -63,7 +63,7 @@ def _text_referrer(
 
 
 def open_checklist(*, mission: Mission, event: MissionEvent) -> MissionPreparation | None:
-    """Open the mission's checklist from the active items and text the referrer (idempotent).
+    """Open the mission's checklist from the active items for its kind and text the referrer (idempotent).
 
     Caller holds the mission's row lock in a transaction (the activation). A drill has no
     referring ICU to prepare: it gets no checklist and no SMS.
@@ -76,7 +76,10 @@ def open_checklist(*, mission: Mission, event: MissionEvent) -> MissionPreparati
     if not created:
         return preparation
     PreparationTick.objects.bulk_create(
-        [PreparationTick(mission=mission, item=item) for item in PreparationItem.objects.filter(active=True)]
+        [
+            PreparationTick(mission=mission, item=item)
+            for item in PreparationItem.objects.filter(active=True, applies_to__in=(ItemScope.EVERY, mission.kind))
+        ]
     )
     arrival = expected_arrival(mission)
     body = texts.activation_text(mission, arrival.at if arrival else None)

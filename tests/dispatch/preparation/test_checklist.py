@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dispatch import presenters
-from dispatch.models import EventSource, Mission, MissionEvent, MissionStatus
+from dispatch.models import EventSource, Mission, MissionEvent, MissionKind, MissionStatus
 from dispatch.notifications.models import PENDING, Notification, Purpose
 from dispatch.preparation import services, texts
-from dispatch.preparation.models import MissionPreparation, PreparationItem, PreparationTick
+from dispatch.preparation.models import ItemScope, MissionPreparation, PreparationItem, PreparationTick
 from dispatch.preparation.selectors import preparation_progress
 from dispatch.services.missions import transition_mission
 from dispatch.tracking.selectors import minutes_after_departure, mission_travel
@@ -41,6 +41,27 @@ def test_activation_opens_the_checklist_from_the_active_items(items, coordinator
     keys = list(PreparationTick.objects.filter(mission=mission).values_list("item__key", flat=True))
     assert keys == [i.key for i in items if i.key != "family"]
     assert not PreparationTick.objects.filter(mission=mission, done=True).exists()
+
+
+def test_a_secondary_transfer_is_not_asked_to_keep_veins_free_for_cannulation(items, coordinator):
+    secondary = activated_mission(coordinator, kind=MissionKind.SECONDARY)  # already on ECMO
+    primary = activated_mission(coordinator, kind=MissionKind.PRIMARY)
+
+    def keys(mission):
+        return set(PreparationTick.objects.filter(mission=mission).values_list("item__key", flat=True))
+
+    assert "central_line" in keys(primary)
+    assert keys(secondary) == keys(primary) - {"central_line"}
+
+
+def test_an_item_for_secondary_transfers_only_stays_off_a_primary_checklist(items, coordinator):
+    PreparationItem.objects.create(key="circuit", label="Circuit secured for the move", applies_to=ItemScope.SECONDARY)
+
+    primary = activated_mission(coordinator, kind=MissionKind.PRIMARY)
+    secondary = activated_mission(coordinator, kind=MissionKind.SECONDARY)
+
+    assert not PreparationTick.objects.filter(mission=primary, item__key="circuit").exists()
+    assert PreparationTick.objects.filter(mission=secondary, item__key="circuit").exists()
 
 
 def test_activation_queues_one_sms_to_the_callback_phone_with_the_arrival_and_the_link(items, coordinator, settings):
