@@ -76,7 +76,8 @@ def request_swap(
         ):
             errors["their_shift"] = [_("Choose one of the colleague's coming shifts, or none.")]
     if not errors:
-        errors = _double_duty(shift, colleague, their_shift, actor)
+        moves = [("colleague", shift, colleague)] + ([("their_shift", their_shift, actor)] if their_shift else [])
+        errors = _double_duty(moves)
     if errors:
         raise ValidationFailed(errors)
     if ShiftSwap.objects.filter(shift=shift, state=SwapState.REQUESTED).exists():
@@ -94,11 +95,11 @@ def request_swap(
         raise Conflict(_("A swap of this shift is already waiting for a coordinator.")) from None
 
 
-def _double_duty(shift: Shift, colleague, their_shift: Shift | None, actor) -> dict[str, list[str]]:
-    """A swap that would put someone on call twice is refused when asked, beside the field to
-    change, not later at the coordinator's approval (which checks again: the roster may move)."""
-    exclude = tuple(pk for pk in (shift.pk, their_shift.pk if their_shift else None) if pk)
-    moves = [("colleague", shift, colleague)] + ([("their_shift", their_shift, actor)] if their_shift else [])
+def _double_duty(moves: list[tuple[str, Shift, object]]) -> dict[str, list[str]]:
+    """Per field, whom the swap's moves (field, shift, new holder) would put on call twice. Asked
+    at the request, so the member reads it beside the field to change, and again at the approval,
+    because the roster may have moved since."""
+    exclude = tuple(moved.pk for _field, moved, _member in moves)
     errors: dict[str, list[str]] = {}
     for field_name, moved, member in moves:
         found = overlap_errors(
@@ -198,9 +199,9 @@ def _hand_over(swap: ShiftSwap) -> None:
         swap.their_shift_id and (theirs is None or theirs.member_id != swap.colleague_id)
     ):
         raise Conflict(_("The roster changed since this swap was asked for; it cannot be approved."))
-    moves = [(mine, swap.colleague)] + ([(theirs, swap.requested_by)] if theirs else [])
+    moves = [("colleague", mine, swap.colleague)] + ([("their_shift", theirs, swap.requested_by)] if theirs else [])
     now = timezone.now()
-    for shift, member in moves:
+    for _field, shift, member in moves:
         if shift.ends_at <= now:
             raise Conflict(_("This shift is over; the roster of the past stays as it was."))
         if not _may_hold(member, shift.team_role):
@@ -208,17 +209,10 @@ def _hand_over(swap: ShiftSwap) -> None:
                 _("%(name)s can no longer be paged as %(role)s; the shift stays with its holder.")
                 % {"name": display_name(member), "role": shift.get_team_role_display()}
             )
-        errors = overlap_errors(
-            member=member,
-            team_role=shift.team_role,
-            tier=shift.tier,
-            starts_at=shift.starts_at,
-            ends_at=shift.ends_at,
-            exclude=tuple(ids),
-        )
-        if errors:
-            raise Conflict(" ".join(message for messages in errors.values() for message in messages))
-    for shift, member in moves:
+    errors = _double_duty(moves)
+    if errors:
+        raise Conflict(" ".join(message for messages in errors.values() for message in messages))
+    for _field, shift, member in moves:
         shift.member = member
         shift.save(update_fields=["member"])
 
