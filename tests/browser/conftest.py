@@ -21,6 +21,10 @@ from tests.support.processes import Process, base_env, free_port
 from tests.support.waiting import wait_until
 
 PHONE = {"width": 390, "height": 844}
+# A time as the pages print it in English (EcmoClock.time): "14:05" today, "4 Dec 00:12" on
+# another day. A planned arrival late in the evening falls after midnight.
+CLOCK_DAY = r"(\d{1,2} [A-Z][a-z]{2} )?"
+CLOCK_TIME = CLOCK_DAY + r"\d{1,2}:\d{2}"
 
 
 class Daphne:

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from dispatch.models import EventSource, Mission, MissionKind, MissionStatus, Support
 from dispatch.notifications.models import Shift
 from dispatch.services.missions import transition_mission
-from tests.browser.conftest import api, login_cookie
+from tests.browser.conftest import CLOCK_DAY, api, login_cookie
 from tests.support import axe, chromium, factories, paging
 
 pytestmark = [pytest.mark.browser]
@@ -231,7 +231,7 @@ def test_a_late_recorded_step_shows_when_it_happened_and_when_it_was_recorded(op
     page = open_page(coordinator, f"/missions/{mission.pk}/")
 
     step = page.locator('#timeline [data-kind="mission.status_changed"]')
-    expect(step.locator("time")).to_have_text(happened.astimezone().strftime("%H:%M"))
+    expect(step.locator("time")).to_have_text(re.compile(f"^{CLOCK_DAY}{happened.astimezone():%H:%M}$"))
     expect(step.locator(".recorded")).to_contain_text("recorded")
     expect(step.locator(".what")).to_have_text("Team en route to patient (Road)")
 
@@ -434,7 +434,7 @@ def test_times_are_in_the_centres_time_zone_whatever_the_browsers(browser, serve
     page = context.new_page()
     page.goto(f"{server}/missions/{mission.pk}/")
 
-    local = f"{happened.astimezone(LJUBLJANA):%H:%M}"
+    local = re.compile(f"^{CLOCK_DAY}{happened.astimezone(LJUBLJANA):%H:%M}$")  # just after midnight: the date too
     expect(page.locator('#timeline [data-kind="mission.status_changed"] time')).to_have_text(local)
     expect(page.locator("#mission-since")).to_have_text(local)
     chromium.close(context)

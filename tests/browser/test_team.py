@@ -20,7 +20,7 @@ from dispatch.models import (
 from dispatch.notifications.models import Alert
 from dispatch.notifications.services.alerts import decline_alert
 from dispatch.referrals.models import Referral
-from tests.browser.conftest import api
+from tests.browser.conftest import CLOCK_TIME, api
 from tests.support import chromium, factories
 from tests.support.chromium import box_of
 from tests.support.waiting import wait_until
@@ -715,7 +715,7 @@ def test_on_the_way_the_card_gives_the_planned_arrival_at_the_bedside(open_page,
     )
     page = open_page(member, "/team/", phone=True)
 
-    expect(page.locator("#mm-travel")).to_have_text(re.compile(r"^At the bedside about \d{1,2}:\d{2}$"))
+    expect(page.locator("#mm-travel")).to_have_text(re.compile(r"^At the bedside about " + CLOCK_TIME + "$"))
 
 
 def test_the_travel_line_arrives_below_the_buttons_never_moving_them_under_a_thumb(open_page, member, mission):
