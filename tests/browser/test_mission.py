@@ -289,11 +289,16 @@ VV_REFERRAL = {"support": "vv", "patient_age": 45, "patient_sex": "male", "patie
                "compliance_ml_cmh2o": 25, "cxr_quadrants": 4}
 
 
-def test_scores_and_what_is_missing_are_on_the_mission_page(open_page, server, coordinator):
+def _referred_mission_page(open_page, server, coordinator):
+    """The coordinator's mission page of a VV referral sent by SB Celje's doctor."""
     referrer = factories.make_referrer(factories.regional_hospital("SBCE"))
     status, body = api(server, referrer, "POST", "/api/v1/referrals/", VV_REFERRAL)
     assert status == 201, body
-    page = open_page(coordinator, f"/missions/{body['mission_id']}/")
+    return open_page(coordinator, f"/missions/{body['mission_id']}/")
+
+
+def test_scores_and_what_is_missing_are_on_the_mission_page(open_page, server, coordinator):
+    page = _referred_mission_page(open_page, server, coordinator)
 
     murray = page.locator('#assessment [data-score="murray"]')
     expect(murray.locator(".score-value")).to_have_text("3.5")
@@ -301,10 +306,7 @@ def test_scores_and_what_is_missing_are_on_the_mission_page(open_page, server, c
 
 
 def test_once_the_team_is_activated_who_is_coming_stands_above_the_scores(open_page, server, coordinator):
-    referrer = factories.make_referrer(factories.regional_hospital("SBCE"))
-    status, body = api(server, referrer, "POST", "/api/v1/referrals/", VV_REFERRAL)
-    assert status == 201, body
-    page = open_page(coordinator, f"/missions/{body['mission_id']}/")
+    page = _referred_mission_page(open_page, server, coordinator)
     sections = page.locator("#paging, #assessment")
     expect(sections.first).to_have_attribute("id", "assessment")  # deciding: the scores first
 

@@ -58,14 +58,16 @@ def test_travel_is_left_out_unless_asked_for():
     assert presenters.mission_summary(mission, with_travel=True)["travel"]["phase"] == S.TEAM_READY
 
 
+def _travel_of(missions):
+    """A stand-in travel model: every mission waits to leave."""
+    return {m.pk: {"phase": S.TEAM_READY} for m in missions}
+
+
 def test_a_stream_works_out_a_waiting_missions_travel_once():
     mission = factories.MissionFactory(status=S.TEAM_READY)
     memo = presenters.TravelMemo()
 
-    def travel_of(missions):
-        return {m.pk: {"phase": S.TEAM_READY} for m in missions}
-
-    with mock.patch("dispatch.presenters.missions_travel", side_effect=travel_of) as travel:
+    with mock.patch("dispatch.presenters.missions_travel", side_effect=_travel_of) as travel:
         presenters.mission_summaries([mission], with_travel=True, memo=memo)
         presenters.mission_summaries([mission], with_travel=True, memo=memo)
 
@@ -77,10 +79,7 @@ def test_the_memo_keeps_each_language_apart():
     mission = factories.MissionFactory(status=S.TEAM_READY)
     memo = presenters.TravelMemo()
 
-    def travel_of(missions):
-        return {m.pk: {"phase": S.TEAM_READY} for m in missions}
-
-    with mock.patch("dispatch.presenters.missions_travel", side_effect=travel_of) as travel:
+    with mock.patch("dispatch.presenters.missions_travel", side_effect=_travel_of) as travel:
         for language in ("en", "sl", "en"):
             with translation.override(language):
                 presenters.mission_summaries([mission], with_travel=True, memo=memo)
